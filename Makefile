@@ -1,0 +1,48 @@
+# The two commands: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+export DEBUG ?= 1
+
+.PHONY: run test lint check worker bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl+C to stop)"
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: install
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
+		ALLOWED_HOSTS=survey.example.org SECURE_HSTS_SECONDS=31536000 SECURE_SSL_REDIRECT=1 \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+test: lint check
+	DEBUG=0 $(BIN)/python -m pytest -n $${PYTEST_WORKERS:-auto}
+
+worker: install
+	$(BIN)/celery -A surveysite worker --beat --loglevel INFO
+
+bench: install
+	$(BIN)/python bench/respondent.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles sent_emails

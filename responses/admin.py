@@ -1,0 +1,90 @@
+from django.contrib import admin
+
+from .models import Answer, AuditEvent, Expert, Invitation, Response, Survey
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ("title", "slug", "status", "order", "opens_at", "closes_at")
+    list_filter = ("status",)
+    search_fields = ("title", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("statements", "collaborators")
+
+
+@admin.register(Expert)
+class ExpertAdmin(admin.ModelAdmin):
+    list_display = ("name", "email", "sector", "affiliation")
+    list_filter = ("sector",)
+    search_fields = ("name", "email", "affiliation")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = (
+        "expert",
+        "survey",
+        "sent_at",
+        "started_at",
+        "submitted_at",
+        "declined_at",
+        "revoked_at",
+    )
+    list_filter = ("survey",)
+    list_select_related = ("expert", "survey")
+    search_fields = ("expert__name", "expert__email")
+    readonly_fields = ("created_at", "started_at", "submitted_at", "declined_at", "decline_reason")
+    exclude = ("link_nonce", "link_hash")
+    raw_id_fields = ("expert",)
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    fields = ("statement", "value", "comment", "updated_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = ("invitation", "consented_at", "submitted_at")
+    list_select_related = ("invitation__expert", "invitation__survey")
+    readonly_fields = (
+        "invitation",
+        "consented_at",
+        "statement_order",
+        "sectors",
+        "gender",
+        "open_answer",
+        "submitted_at",
+    )
+    inlines = [AnswerInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "action", "actor_label", "survey", "invitation")
+    list_filter = ("action", "survey")
+    list_select_related = ("survey", "invitation__expert")
+    readonly_fields = (
+        "created_at",
+        "action",
+        "actor",
+        "actor_label",
+        "survey",
+        "invitation",
+        "data",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,295 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from statements.models import Statement
+
+# The paper's nine sector options (several may be chosen) and their collapsed groups.
+STATED_SECTORS = [
+    ("agi_lab", "AGI lab"),
+    ("tech_company", "Other tech company"),
+    ("government", "Government"),
+    ("think_tank", "Think tank"),
+    ("nonprofit", "Nonprofit organisation"),
+    ("academia", "Academia"),
+    ("consulting", "Consulting firm"),
+    ("other", "Other"),
+    ("prefer_not_to_say", "Prefer not to say"),
+]
+SECTOR_GROUPS = [
+    ("agi_lab", "AGI lab"),
+    ("academia", "Academia"),
+    ("civil_society", "Civil society"),
+    ("other", "Other"),
+]
+GENDERS = [
+    ("man", "Man"),
+    ("woman", "Woman"),
+    ("another", "Another gender"),
+    ("prefer_not_to_say", "Prefer not to say"),
+]
+
+DONT_KNOW = -88
+SCALE = [
+    (2, "Strongly agree"),
+    (1, "Somewhat agree"),
+    (0, "Neither agree nor disagree"),
+    (-1, "Somewhat disagree"),
+    (-2, "Strongly disagree"),
+    (DONT_KNOW, "I don't know"),
+]
+SCALE_VALUES = [value for value, _ in SCALE]
+COMMENT_MAX_LENGTH = 5000
+
+
+class Survey(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    class Order(models.TextChoices):
+        RANDOMIZED = "randomized", "Randomized per respondent"
+        QUESTIONNAIRE = "questionnaire", "Questionnaire order"
+        PAPER = "paper", "Paper order"
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    introduction = models.TextField(blank=True)
+    consent_text = models.TextField(blank=True)
+    open_question = models.TextField(
+        blank=True,
+        default="Are there any other practices that you think AGI labs should adopt?",
+    )
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
+    statements = models.ManyToManyField(Statement, related_name="surveys")
+    statements_per_page = models.PositiveSmallIntegerField(default=10)
+    order = models.CharField(max_length=13, choices=Order.choices, default=Order.RANDOMIZED)
+
+    # Fieldwork (researchers)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_surveys",
+    )
+    collaborators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="shared_surveys"
+    )
+    researcher_name = models.CharField(max_length=200, blank=True)
+    invitation_subject = models.CharField(max_length=200, blank=True)
+    invitation_body = models.TextField(blank=True)
+    reminder_subject = models.CharField(max_length=200, blank=True)
+    reminder_body = models.TextField(blank=True)
+    reminder_days = models.JSONField(default=list, blank=True)
+    reminder_max = models.PositiveSmallIntegerField(default=2)
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Results (analysis)
+    min_group_size = models.PositiveSmallIntegerField(default=5)
+    results_stale_since = models.DateTimeField(null=True, blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(statements_per_page__gte=1) & Q(statements_per_page__lte=50),
+                name="survey_page_size_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "open", "closed"]), name="survey_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Expert(models.Model):
+    name = models.CharField(max_length=200)
+    email = models.EmailField(unique=True)
+    sector = models.CharField(max_length=20, choices=SECTOR_GROUPS, blank=True)
+    affiliation = models.CharField(max_length=300, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class Invitation(models.Model):
+    """An expert's invitation to one survey. The link secret itself is never stored."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="invitations")
+    # 256 random bits; the link is an HMAC of this under the server secret.
+    link_nonce = models.CharField(max_length=64, editable=False)
+    # SHA-256 of the link secret, to find the invitation by its link.
+    link_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.TextField(blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "expert"], name="invitation_once_per_expert")
+        ]
+        indexes = [models.Index(fields=["survey", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.expert} → {self.survey.slug}"
+
+
+class Response(models.Model):
+    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="response")
+    consented_at = models.DateTimeField()
+    statement_order = models.JSONField(help_text="Statement ids in the order shown.")
+    sectors = models.JSONField(default=list, blank=True)
+    gender = models.CharField(max_length=20, choices=GENDERS, blank=True)
+    open_answer = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Response to {self.invitation}"
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="answers")
+    # -2..2, or -88 for "I don't know"; NULL when cleared (a comment may remain).
+    value = models.SmallIntegerField(null=True, blank=True, choices=SCALE)
+    comment = models.TextField(blank=True, max_length=COMMENT_MAX_LENGTH)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "statement"], name="answer_once_per_statement"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__in=SCALE_VALUES),
+                name="answer_value_on_scale",
+            ),
+        ]
+        indexes = [models.Index(fields=["statement", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}: {self.value}"
+
+
+class EmailDelivery(models.Model):
+    """One email per (invitation, kind, round), claimed by a conditional update before sending."""
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", "Invitation"
+        REMINDER = "reminder", "Reminder"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    round = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation", "kind", "round"], name="delivery_once_per_round"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.round} for invitation {self.invitation_id}: {self.status}"
+
+
+class AuditEvent(models.Model):
+    survey = models.ForeignKey(
+        Survey, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
+    )
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=100)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_label or 'system'}"
+
+
+class ResultsSnapshot(models.Model):
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="snapshots")
+    computed_at = models.DateTimeField(auto_now_add=True)
+    respondents = models.PositiveIntegerField()
+    fingerprint = models.CharField(max_length=64)
+    code_version = models.CharField(max_length=64)
+    tables = models.JSONField()
+
+    class Meta:
+        ordering = ["-computed_at", "-pk"]
+        get_latest_by = "computed_at"
+
+    def __str__(self) -> str:
+        return f"Results of survey {self.survey_id} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class Job(models.Model):
+    """A slow researcher action (recompute, export, send) with its status and progress."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=30)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.status})"

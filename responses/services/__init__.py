@@ -1,0 +1,1 @@
+"""Writes, by sub-domain: links, surveys and invitations, the respondent's answers, audit."""

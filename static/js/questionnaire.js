@@ -1,0 +1,104 @@
+// Autosave: each choice and comment is posted the moment it changes, with the CSRF token.
+// Without JavaScript the page still works: Next and the page buttons post the whole form.
+(function () {
+  "use strict";
+  var form = document.getElementById("questionnaire");
+  if (!form) { return; }
+  var url = form.dataset.autosaveUrl;
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var alertBox = document.getElementById("session-alert");
+  var progress = document.getElementById("progress");
+  var progressText = document.getElementById("progress-text");
+  var timers = {};
+  var inFlight = {};
+  var queued = {};
+
+  function setStatus(id, text, kind) {
+    var el = document.getElementById("status-" + id);
+    if (!el) { return; }
+    el.textContent = text;
+    el.classList.toggle("is-error", kind === "error");
+    el.classList.toggle("is-pending", kind === "pending");
+  }
+
+  function showAlert(message) {
+    alertBox.textContent = message;
+    alertBox.classList.remove("d-none");
+  }
+
+  function currentValue(fieldset) {
+    var checked = fieldset.querySelector("input[type=radio]:checked");
+    return checked ? checked.value : "";
+  }
+
+  function save(fieldset) {
+    var id = fieldset.dataset.statement;
+    if (inFlight[id]) { queued[id] = true; return; }
+    inFlight[id] = true;
+    var body = new FormData();
+    body.append("csrfmiddlewaretoken", csrf);
+    body.append("statement", id);
+    body.append("value", currentValue(fieldset));
+    body.append("comment", fieldset.querySelector("textarea").value);
+    setStatus(id, "Saving…", "pending");
+    fetch(url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { status: response.status, data: data };
+      });
+    }).then(function (result) {
+      if (result.status === 200 && result.data.saved) {
+        setStatus(id, "Saved", "ok");
+        progress.value = result.data.answered;
+        progress.max = result.data.total;
+        progress.textContent = result.data.answered + " of " + result.data.total;
+        progressText.textContent = result.data.answered + " of " + result.data.total;
+      } else if (result.status === 401 || result.status === 403) {
+        setStatus(id, "Not saved", "error");
+        showAlert(result.data.message || "Your session has ended. Your choice is still on screen but was not saved: please open your personal link again.");
+      } else {
+        setStatus(id, "Not saved: " + (result.data.message || "please try again."), "error");
+        if (result.status === 410 || result.status === 409) { showAlert(result.data.message); }
+      }
+    }).catch(function () {
+      setStatus(id, "Not saved: check your connection. Your choice is kept on screen; press Next to save the page.", "error");
+    }).then(function () {
+      inFlight[id] = false;
+      if (queued[id]) { queued[id] = false; save(fieldset); }
+    });
+  }
+
+  form.addEventListener("change", function (event) {
+    var fieldset = event.target.closest("fieldset[data-statement]");
+    if (fieldset && event.target.type === "radio") { save(fieldset); }
+  });
+
+  form.addEventListener("input", function (event) {
+    var fieldset = event.target.closest("fieldset[data-statement]");
+    if (!fieldset || event.target.tagName !== "TEXTAREA") { return; }
+    var id = fieldset.dataset.statement;
+    setStatus(id, "Unsaved changes…", "pending");
+    clearTimeout(timers[id]);
+    timers[id] = setTimeout(function () { save(fieldset); }, 800);
+  });
+
+  form.addEventListener("focusout", function (event) {
+    var fieldset = event.target.closest("fieldset[data-statement]");
+    if (!fieldset || event.target.tagName !== "TEXTAREA") { return; }
+    var id = fieldset.dataset.statement;
+    if (timers[id]) { clearTimeout(timers[id]); timers[id] = null; save(fieldset); }
+  });
+
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("button[name=clear]");
+    if (!button) { return; }
+    event.preventDefault();
+    var fieldset = button.closest("fieldset[data-statement]");
+    fieldset.querySelectorAll("input[type=radio]").forEach(function (radio) { radio.checked = false; });
+    save(fieldset);
+  });
+})();

@@ -1,0 +1,27 @@
+"""Keep personal links out of every log line.
+
+Request paths carry the secret (`/s/<secret>/`); Django logs them for 404s and runserver and
+gunicorn log every request line. This filter rewrites the record before any handler sees it.
+"""
+
+import logging
+import re
+
+SECRET_IN_PATH = re.compile(r"/s/[A-Za-z0-9_\-]+")
+REDACTED = "/s/[redacted]"
+
+
+def redact(text: str) -> str:
+    return SECRET_IN_PATH.sub(REDACTED, text)
+
+
+class RedactPersonalLinks(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if SECRET_IN_PATH.search(message):
+            record.msg = redact(message)
+            record.args = ()
+        if hasattr(record, "request"):
+            # django.request attaches the request; handlers such as AdminEmailHandler print it.
+            record.request = None
+        return True

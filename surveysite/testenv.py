@@ -1,0 +1,13 @@
+"""Loaded by pytest before Django (`-p surveysite.testenv`): production-like settings
+(DEBUG off) with a test-only key.
+DATABASE_URL and REDIS_URL come from the caller: `.ci/run` points them at PostgreSQL and
+Redis; without them the suite runs on SQLite with eager Celery and says what it skipped.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("STATIC_MANIFEST", "0")
+os.environ.setdefault("SECURE_COOKIES", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
