@@ -11,3 +11,6 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# Unit tests run tasks eagerly through the real on-commit path; the `celery_worker` fixture
+# switches a test to a real worker on Redis.
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")

@@ -1,5 +1,11 @@
 """The cast: a researcher, another researcher, an invited expert, an outsider."""
 
+import os
+import subprocess
+import sys
+import time
+import uuid
+
 import pytest
 from django.urls import reverse
 
@@ -72,3 +78,81 @@ def started_client(expert_client):
 @pytest.fixture
 def outsider(client):
     return client
+
+
+# Services. Without them the tests that need them are skipped and say why; CI sets
+# REQUIRE_SERVICES=1 so that a missing service fails the run instead.
+def require(condition: bool, reason: str) -> None:
+    if condition:
+        return
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres(settings):
+    from django.db import connection
+
+    require(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture
+def celery_worker(transactional_db, postgres, settings):
+    """A real Celery worker process on Redis, sharing this test's PostgreSQL database.
+
+    Tests using it see committed data only (transactional_db), as the worker does."""
+    from django.db import connection
+
+    require(bool(os.environ.get("REDIS_URL")), "needs Redis: set REDIS_URL=redis://...")
+    db = connection.settings_dict
+    url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    # A queue of our own, so parallel test processes never take each other's tasks.
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "surveysite",
+            "worker",
+            "--pool",
+            "solo",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-Q",
+            queue,
+            "--loglevel",
+            "WARNING",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+    )
+    from surveysite.celery import app
+
+    previous = (app.conf.task_always_eager, app.conf.task_default_queue)
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    try:
+        for _ in range(100):
+            if process.poll() is not None:
+                pytest.fail("the Celery worker exited at start")
+            if app.control.inspect(timeout=0.2).ping():
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the Celery worker did not answer within 20 s")
+        yield app
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue = previous
+        process.terminate()
+        process.wait(timeout=20)

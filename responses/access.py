@@ -1,0 +1,40 @@
+"""Who may see a survey's researcher pages: its owner, its collaborators, and superusers.
+
+Every researcher view and export goes through `research_survey_view`; anything else gets the
+same 404, so a researcher cannot even learn that another team's survey exists.
+"""
+
+from functools import wraps
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.db.models import Q
+from django.http import Http404
+
+from .models import Survey
+
+
+def surveys_for_user(user):
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return Survey.objects.none()
+    if user.is_superuser:
+        return Survey.objects.all()
+    return Survey.objects.filter(Q(owner=user) | Q(collaborators=user)).distinct()
+
+
+def survey_for_user(user, slug: str) -> Survey:
+    survey = surveys_for_user(user).filter(slug=slug).first()
+    if survey is None:
+        raise Http404("No such survey")
+    return survey
+
+
+def research_survey_view(view):
+    """Staff login required (the admin's), then membership of the survey in the URL's slug.
+    The view receives the survey in place of the slug."""
+
+    @staff_member_required
+    @wraps(view)
+    def wrapper(request, slug, *args, **kwargs):
+        return view(request, survey_for_user(request.user, slug), *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,1 @@
+"""Tasks for the fieldwork: invitation and reminder emails, scheduled reminders, closing."""

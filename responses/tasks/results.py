@@ -1,0 +1,1 @@
+"""Tasks for the aggregate results: snapshots, recomputation of stale surveys."""
