@@ -106,7 +106,8 @@ def celery_worker(transactional_db, postgres, settings):
 
     require(bool(os.environ.get("REDIS_URL")), "needs Redis: set REDIS_URL=redis://...")
     db = connection.settings_dict
-    url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    url = f"postgres://{db['USER'] or 'postgres'}@{host}/{db['NAME']}"
     # A queue of our own, so parallel test processes never take each other's tasks.
     queue = f"test-{uuid.uuid4().hex[:12]}"
     env = {
