@@ -32,7 +32,7 @@ check: install
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
-		ALLOWED_HOSTS=survey.example.org SECURE_HSTS_SECONDS=31536000 SECURE_SSL_REDIRECT=1 \
+		ALLOWED_HOSTS=survey.example.org SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_PRELOAD=1 SECURE_SSL_REDIRECT=1 \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test: lint check

@@ -15,6 +15,12 @@ from responses.services.surveys import invitation_create, survey_create
 from responses.views.respondent import SESSION_KEY
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness costs ~0.3 s per user; the tests do not test it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def researcher(django_user_model):
     return django_user_model.objects.create_user(

@@ -291,7 +291,8 @@ def background(request):
         "gender": response.gender,
         "open_answer": response.open_answer,
     }
-    form = BackgroundForm(request.POST or None, initial=initial, open_question=survey.open_question)
+    posted = request.POST if request.method == "POST" else None
+    form = BackgroundForm(posted, initial=initial, open_question=survey.open_question)
     if request.method == "POST" and form.is_valid():
         services.response_background_save(response=response, **form.cleaned_data)
         if request.POST.get("goto") == "previous":
@@ -368,7 +369,7 @@ def decline(request):
         return refusal
     if invitation.submitted_at is not None:
         return redirect("respondent:landing")
-    form = DeclineForm(request.POST or None)
+    form = DeclineForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.invitation_decline(invitation=invitation, reason=form.cleaned_data["reason"])
         return render(

@@ -1,0 +1,38 @@
+"""Respondent pages load nothing from other origins and carry no inline code (strict CSP)."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+INLINE = [
+    re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),
+    re.compile(r"<style\b", re.I),
+    re.compile(r"\sstyle\s*=", re.I),
+    re.compile(r"\son[a-z]+\s*=", re.I),
+    re.compile(r"javascript:", re.I),
+]
+EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']\s*(?:https?:)?//""", re.I)
+
+
+def pages(client):
+    yield client.get(reverse("respondent:landing"))
+    client.post(reverse("respondent:consent"), {"consent": "on"})
+    for name in ("background", "review", "decline"):
+        yield client.get(reverse(f"respondent:{name}"))
+    yield client.get(reverse("respondent:page", args=[1]))
+    yield client.post(reverse("respondent:page", args=[1]), {"comment_1": "x" * 6000})
+    client.post(reverse("respondent:submit"))
+    yield client.get(reverse("respondent:thanks"))
+    yield client.get(reverse("respondent:landing"))
+    yield client.get("/s/" + "x" * 43 + "/")
+
+
+def test_respondent_pages_have_no_inline_code_and_no_other_origins(expert_client):
+    for response in pages(expert_client):
+        html = response.content.decode()
+        for pattern in INLINE:
+            assert not pattern.search(html), (response.request["PATH_INFO"], pattern.pattern)
+        assert not EXTERNAL.search(html), response.request["PATH_INFO"]
