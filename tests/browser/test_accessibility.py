@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from responses.models import Survey
 
-from .test_respondent import open_and_consent
+from .pages import BrowserLog, open_and_consent
 
 pytestmark = pytest.mark.browser
 
@@ -21,12 +21,13 @@ AXE_OPTIONS = {
 def violations(page) -> list[str]:
     results = Axe().run(page, options=AXE_OPTIONS)
     return [
-        f"{violation['id']}: {violation['help']} at {[node['target'] for node in violation['nodes']]}"
-        for violation in results.response["violations"]
+        f"{found['id']}: {found['help']} at {[node['target'] for node in found['nodes']]}"
+        for found in results.response["violations"]
     ]
 
 
 def test_axe_finds_nothing_on_the_questionnaire_pages(page, expert_link):
+    log = BrowserLog(page)
     found = {}
     page.goto(expert_link)
     found["landing"] = violations(page)
@@ -47,15 +48,19 @@ def test_axe_finds_nothing_on_the_questionnaire_pages(page, expert_link):
     expect(page.get_by_role("heading", name="Submitted on")).to_be_visible()
     found["submitted"] = violations(page)
     assert found == {name: [] for name in found}
+    assert log.csp_violations == []
 
 
 def test_axe_finds_nothing_on_the_not_found_page(page, live_server):
+    log = BrowserLog(page)
     response = page.goto(live_server.url + reverse("respondent:link", args=["x" * 43]))
     assert response.status == 404
     assert violations(page) == []
+    assert log.csp_violations == []
 
 
 def test_axe_finds_nothing_on_the_closed_page(page, expert_link, survey):
+    log = BrowserLog(page)
     Survey.objects.filter(pk=survey.pk).update(
         status=Survey.Status.CLOSED, closed_at=timezone.now()
     )
@@ -63,9 +68,26 @@ def test_axe_finds_nothing_on_the_closed_page(page, expert_link, survey):
     assert response.status == 410
     expect(page.get_by_role("heading", name="This survey closed on")).to_be_visible()
     assert violations(page) == []
+    assert log.csp_violations == []
 
 
 def test_axe_finds_nothing_on_the_session_expired_page(page, live_server):
+    log = BrowserLog(page)
     response = page.goto(live_server.url + reverse("respondent:page", args=[1]))
     assert response.status == 403
     assert violations(page) == []
+    assert log.csp_violations == []
+
+
+def test_axe_finds_nothing_on_the_decline_pages(page, expert_link):
+    log = BrowserLog(page)
+    found = {}
+    page.goto(expert_link)
+    page.get_by_role("link", name="I do not wish to take part").click()
+    expect(page).to_have_url("/survey/decline/")
+    found["decline"] = violations(page)
+    page.get_by_role("button", name="Decline the invitation").click()
+    expect(page.get_by_role("heading", name="You have declined")).to_be_visible()
+    found["declined"] = violations(page)
+    assert found == {"decline": [], "declined": []}
+    assert log.csp_violations == []

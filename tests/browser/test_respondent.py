@@ -6,37 +6,12 @@ from playwright.sync_api import expect
 from responses.models import SCALE, Answer, Invitation, Response
 from responses.views.respondent import MESSAGE_EXPIRED
 
+from .pages import BrowserLog, open_and_consent
+
 pytestmark = pytest.mark.browser
 
 LABELS = dict(SCALE)
 FALLBACK_EXPIRED = "Your session has ended. Your choice is still on screen but was not saved"
-
-
-class BrowserLog:
-    """Console errors (CSP violations among them), page errors and static file responses."""
-
-    def __init__(self, page):
-        self.problems = []
-        self.static = {}
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        page.on("response", self._response)
-
-    def _console(self, message):
-        if message.type == "error" or "Content Security Policy" in message.text:
-            self.problems.append(f"console {message.type}: {message.text}")
-
-    def _response(self, response):
-        if "/static/" in response.url:
-            self.static[response.url.split("/static/", 1)[1]] = response.status
-
-
-def open_and_consent(page, link):
-    page.goto(link)
-    expect(page).to_have_url("/survey/")
-    page.get_by_label("I have read the information above and agree to take part.").check()
-    page.get_by_role("button", name="Start the survey").click()
-    expect(page).to_have_url("/survey/page/1/")
 
 
 def statement_ids(page) -> list[int]:
