@@ -1,0 +1,34 @@
+"""Helpers shared by the browser tests."""
+
+from playwright.sync_api import expect
+
+
+class BrowserLog:
+    """Console errors (CSP violations among them), page errors and static file responses."""
+
+    def __init__(self, page):
+        self.problems = []
+        self.static = {}
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("response", self._response)
+
+    def _console(self, message):
+        if message.type == "error" or "Content Security Policy" in message.text:
+            self.problems.append(f"console {message.type}: {message.text}")
+
+    @property
+    def csp_violations(self) -> list[str]:
+        return [problem for problem in self.problems if "Content Security Policy" in problem]
+
+    def _response(self, response):
+        if "/static/" in response.url:
+            self.static[response.url.split("/static/", 1)[1]] = response.status
+
+
+def open_and_consent(page, link):
+    page.goto(link)
+    expect(page).to_have_url("/survey/")
+    page.get_by_label("I have read the information above and agree to take part.").check()
+    page.get_by_role("button", name="Start the survey").click()
+    expect(page).to_have_url("/survey/page/1/")
