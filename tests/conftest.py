@@ -13,12 +13,27 @@ from responses.models import Survey
 from responses.services.links import link_secret
 from responses.services.surveys import invitation_create, survey_create
 from responses.views.respondent import SESSION_KEY
+from statements.services import statements_load
 
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # PBKDF2's deliberate slowness costs ~0.3 s per user; the tests do not test it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def statement_catalogue(request):
+    """The 50 statements, as the data migration loads them. Transactional tests (live server,
+    real worker) flush every table when they end, catalogue included: put it back."""
+    names = set(request.fixturenames)
+    if {"transactional_db", "live_server"} & names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+    else:
+        return
+    statements_load()
 
 
 @pytest.fixture

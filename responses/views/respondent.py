@@ -22,18 +22,14 @@ MESSAGE_EXPIRED = (
 
 def private(view):
     """Survey pages are personal: never cached, indexed, or leaked through a Referer.
-
-    "same-origin", not "no-referrer": under no-referrer browsers send `Origin: null` with
-    every form POST, which Django's CSRF check refuses (and on HTTPS it needs the Referer).
-    Same-origin still sends nothing to any other site, and the secret link itself only
-    redirects, so its address never becomes a page's URL."""
+    (Under no-referrer, browsers post forms with `Origin: null`; see surveysite/csrf.py.)"""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Referrer-Policy"] = "same-origin"
+        response["Referrer-Policy"] = "no-referrer"
         return response
 
     return wrapper

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 PRIVATE_HEADERS = {
     "Cache-Control": "no-store",
-    "Referrer-Policy": "same-origin",
+    "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow",
 }
 
