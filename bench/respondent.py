@@ -408,7 +408,8 @@ def report(args, pg_version, saturated, paced, weight) -> list[str]:
         f"- Failed requests: {errors}",
     ]
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    head = [f"Run {when} on {machine(pg_version)}.", ""]
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    head = [f"Run {when} on {machine(pg_version)}; load average at the end {load}.", ""]
     return [*head, *verdict, "", *sat_lines, "", *paced_lines, "", *weight]
 
 
