@@ -41,8 +41,9 @@ test: lint check
 worker: install
 	$(BIN)/celery -A surveysite worker --beat --loglevel INFO
 
+# Every bench/*.py is a benchmark; bench/_*.py are their helpers.
 bench: install
-	$(BIN)/python bench/respondent.py
+	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles sent_emails

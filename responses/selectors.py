@@ -28,11 +28,14 @@ def invitation_by_secret(*, secret: str) -> Invitation | None:
 def invitation_for_session(*, invitation_id) -> Invitation | None:
     if not isinstance(invitation_id, int):
         return None
-    return (
-        Invitation.objects.select_related("survey", "expert", "response")
+    # Every expert request runs this, autosaves included: no Expert join (the pages never
+    # show it) and no ORDER BY (the pk is unique), which halves the ORM's work here.
+    rows = (
+        Invitation.objects.select_related("survey", "response")
         .filter(pk=invitation_id, revoked_at__isnull=True)
-        .first()
+        .order_by()[:1]
     )
+    return next(iter(rows), None)
 
 
 def survey_closed_on(*, survey: Survey, now: datetime | None = None) -> datetime | None:

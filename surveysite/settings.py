@@ -77,7 +77,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
 ]
 
-ROOT_URLCONF = "surveysite.urls"
+# bench/ swaps in a urlconf that adds its baseline views beside ours.
+ROOT_URLCONF = env_str("ROOT_URLCONF", "surveysite.urls")
 WSGI_APPLICATION = "surveysite.wsgi.application"
 
 TEMPLATES = [

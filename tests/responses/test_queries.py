@@ -1,0 +1,64 @@
+"""The expert's pages cost a constant, small number of queries, whatever the page size."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from responses.models import Answer
+
+pytestmark = pytest.mark.django_db
+
+PAGE_SIZES = [5, 25, 50]
+# session, invitation with survey and response, the page's answers, its statements, progress
+PAGE_GET_QUERIES = 5
+# the page's reads, then savepoint, one upsert of every changed answer, release
+PAGE_POST_QUERIES = 8
+# session, invitation with survey and response, savepoint, upsert, release, progress
+AUTOSAVE_QUERIES = 6
+
+
+@pytest.fixture
+def answering(started_client, invitation):
+    """Alice mid-way: consented, and one answer saved so the invitation counts as started."""
+    first = invitation.response.statement_order[0]
+    started_client.post(reverse("respondent:autosave"), {"statement": first, "value": "1"})
+    return started_client
+
+
+def page_size(survey, size: int) -> None:
+    survey.statements_per_page = size
+    survey.save(update_fields=["statements_per_page"])
+
+
+def queries(call) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = call()
+    assert response.status_code in (200, 302), response.status_code
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("size", PAGE_SIZES)
+def test_page_get_query_count_is_constant(answering, survey, size):
+    page_size(survey, size)
+    assert queries(lambda: answering.get(reverse("respondent:page", args=[1]))) == PAGE_GET_QUERIES
+
+
+@pytest.mark.parametrize("size", PAGE_SIZES)
+def test_page_post_query_count_is_constant(answering, survey, invitation, size):
+    page_size(survey, size)
+    ids = invitation.response.statement_order[:size]
+    data = {f"value_{pk}": "-88" for pk in ids} | {"goto": "next"}
+    url = reverse("respondent:page", args=[1])
+    assert queries(lambda: answering.post(url, data)) == PAGE_POST_QUERIES
+    assert Answer.objects.filter(response__invitation=invitation, value=-88).count() == size
+
+
+@pytest.mark.parametrize("size", PAGE_SIZES)
+def test_autosave_query_count_is_constant(answering, survey, invitation, size):
+    page_size(survey, size)
+    statement = invitation.response.statement_order[size - 1]
+    url = reverse("respondent:autosave")
+    data = {"statement": statement, "value": "2", "comment": "Sure."}
+    assert queries(lambda: answering.post(url, data)) == AUTOSAVE_QUERIES
+    assert Answer.objects.get(response__invitation=invitation, statement_id=statement).value == 2
