@@ -12,7 +12,7 @@ from django.urls import reverse
 from responses.models import Survey
 from responses.services.links import link_secret
 from responses.services.surveys import invitation_create, survey_create
-from responses.views.respondent import SESSION_KEY
+from responses.views.respondent import SESSION_COOKIE
 from statements.services import statements_load
 
 
@@ -85,7 +85,7 @@ def secret(invitation):
 def expert_client(client, invitation, secret):
     """A browser that opened Alice's personal link."""
     client.get(reverse("respondent:link", args=[secret]))
-    assert client.session[SESSION_KEY] == invitation.pk
+    assert client.cookies[SESSION_COOKIE].value
     return client
 
 

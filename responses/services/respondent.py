@@ -28,10 +28,10 @@ class RespondentError(Exception):
 class AnswerInput:
     statement_id: int
     value: int | None
-    comment: str
+    comment: str | None  # None: keep the stored comment
 
 
-def parse_answer(*, statement: str, value: str, comment: str) -> AnswerInput:
+def parse_answer(*, statement: str, value: str, comment: str | None) -> AnswerInput:
     """Turn posted strings into an AnswerInput, or raise RespondentError."""
     try:
         statement_id = int(statement)
@@ -46,7 +46,9 @@ def parse_answer(*, statement: str, value: str, comment: str) -> AnswerInput:
             raise RespondentError(ERROR_VALUE) from None
         if parsed not in SCALE_VALUES:
             raise RespondentError(ERROR_VALUE)
-    comment = (comment or "").replace("\r\n", "\n")
+    if comment is None:
+        return AnswerInput(statement_id, parsed, None)
+    comment = comment.replace("\r\n", "\n")
     if len(comment) > COMMENT_MAX_LENGTH:
         raise RespondentError(ERROR_COMMENT)
     return AnswerInput(statement_id, parsed, comment.strip())
@@ -112,27 +114,40 @@ def answers_save(*, response: Response, answers: list[AnswerInput]) -> None:
         return
     _check_writable(response, [answer.statement_id for answer in answers])
     now = timezone.now()
-    rows = [
-        Answer(
-            response=response,
-            statement_id=answer.statement_id,
-            value=answer.value,
-            comment=answer.comment,
-            updated_at=now,
-        )
-        for answer in answers
-    ]
     invitation = response.invitation
+    first_answer = invitation.started_at is None and any(a.value is not None for a in answers)
+    if not first_answer:
+        # Each upsert commits on its own under autocommit: no transaction to open.
+        _upsert(response, answers, now)
+        return
     with transaction.atomic():
-        Answer.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["response", "statement"],
-            update_fields=["value", "comment", "updated_at"],
-        )
-        first_answer = invitation.started_at is None and any(a.value is not None for a in answers)
-        if first_answer and _mark_started(invitation, now):
+        _upsert(response, answers, now)
+        if _mark_started(invitation, now):
             audit_log(action="expert.started", invitation=invitation, actor_label="expert")
+
+
+def _upsert(response: Response, answers: list[AnswerInput], now) -> None:
+    """One INSERT ... ON CONFLICT DO UPDATE per kind of write: with and without a comment."""
+    for keep_comment in (False, True):
+        rows = [
+            Answer(
+                response=response,
+                statement_id=answer.statement_id,
+                value=answer.value,
+                comment=answer.comment or "",
+                updated_at=now,
+            )
+            for answer in answers
+            if (answer.comment is None) == keep_comment
+        ]
+        if rows:
+            fields = ["value", "updated_at"] if keep_comment else ["value", "comment", "updated_at"]
+            Answer.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["response", "statement"],
+                update_fields=fields,
+            )
 
 
 def _mark_started(invitation: Invitation, now) -> bool:

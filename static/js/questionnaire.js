@@ -9,6 +9,23 @@
   var alertBox = document.getElementById("session-alert");
   var progress = document.getElementById("progress");
   var progressText = document.getElementById("progress-text");
+  // Progress = answered elsewhere (as rendered) + answered on this page (as saved).
+  var saved = {};
+  form.querySelectorAll("fieldset[data-statement]").forEach(function (fieldset) {
+    saved[fieldset.dataset.statement] = currentValue(fieldset) !== "";
+  });
+  var answeredElsewhere = Number(progress.value) - countSaved();
+
+  function countSaved() {
+    return Object.keys(saved).filter(function (id) { return saved[id]; }).length;
+  }
+
+  function showProgress() {
+    var answered = answeredElsewhere + countSaved();
+    progress.value = answered;
+    progress.textContent = answered + " of " + progress.max;
+    progressText.textContent = answered + " of " + progress.max;
+  }
   var timers = {};
   var inFlight = {};
   var queued = {};
@@ -53,10 +70,8 @@
     }).then(function (result) {
       if (result.status === 200 && result.data.saved) {
         setStatus(id, "Saved", "ok");
-        progress.value = result.data.answered;
-        progress.max = result.data.total;
-        progress.textContent = result.data.answered + " of " + result.data.total;
-        progressText.textContent = result.data.answered + " of " + result.data.total;
+        saved[id] = result.data.value !== null;
+        showProgress();
       } else if (result.status === 401 || result.status === 403) {
         setStatus(id, "Not saved", "error");
         showAlert(result.data.message || "Your session has ended. Your choice is still on screen but was not saved: please open your personal link again.");

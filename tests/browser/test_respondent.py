@@ -160,8 +160,8 @@ def statement_ids_without_js(page) -> list[int]:
 @pytest.mark.parametrize(
     ("cookies", "message"),
     [
-        (["sessionid"], MESSAGE_EXPIRED),
-        (["sessionid", "csrftoken"], FALLBACK_EXPIRED),
+        (["survey_session"], MESSAGE_EXPIRED),
+        (["survey_session", "csrftoken"], FALLBACK_EXPIRED),
     ],
     ids=["session-cookie", "session-and-csrf-cookies"],
 )

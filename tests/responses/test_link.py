@@ -7,7 +7,7 @@ from django.utils import timezone
 from responses.models import AuditEvent, Invitation, Response, Survey
 from responses.services.links import link_hash, link_secret
 from responses.services.surveys import invitation_regenerate_link, invitation_revoke
-from responses.views.respondent import SESSION_KEY
+from responses.views.respondent import SESSION_COOKIE, session_invitation_id
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +16,14 @@ PRIVATE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow",
 }
+
+
+def signed_in_as(client):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
+    return session_invitation_id(request)
 
 
 def link(secret):
@@ -39,7 +47,7 @@ def test_link_opens_into_session_and_redirects_away_from_secret(client, invitati
     assert response.status_code == 302
     assert response["Location"] == reverse("respondent:landing")
     assert secret not in response["Location"]
-    assert client.session[SESSION_KEY] == invitation.pk
+    assert signed_in_as(client) == invitation.pk
 
 
 def test_link_response_sends_private_headers(client, secret):
@@ -73,7 +81,7 @@ def test_link_get_changes_nothing(client, invitation, secret):
 def test_unknown_and_malformed_links_get_the_same_404(client, secret, bad):
     response = client.get(f"/s/{bad}/") if bad else client.get("/s//")
     assert response.status_code == 404
-    assert SESSION_KEY not in client.session
+    assert SESSION_COOKIE not in client.cookies
 
 
 def test_wrong_revoked_and_unknown_links_render_identically(client, invitation, secret):

@@ -10,12 +10,13 @@ from responses.models import Answer
 pytestmark = pytest.mark.django_db
 
 PAGE_SIZES = [5, 25, 50]
-# session, invitation with survey and response, the page's answers, its statements, progress
-PAGE_GET_QUERIES = 5
-# the page's reads, then savepoint, one upsert of every changed answer, release
-PAGE_POST_QUERIES = 8
-# session, invitation with survey and response, savepoint, upsert, release, progress
-AUTOSAVE_QUERIES = 6
+# invitation with survey and response, the page's answers, its statements, progress
+PAGE_GET_QUERIES = 4
+# invitation with survey and response, the page's answers and statements, one upsert of
+# every changed answer (the invitation is already started: no transaction, no claim)
+PAGE_POST_QUERIES = 4
+# invitation with survey and response, upsert: the expert's session is a signed cookie
+AUTOSAVE_QUERIES = 2
 
 
 @pytest.fixture

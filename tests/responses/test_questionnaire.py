@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from responses.models import DONT_KNOW, Answer, Response, Survey
 from responses.services import respondent as services
-from responses.views.respondent import SESSION_KEY
+from responses.views.respondent import SESSION_COOKIE
 from statements.models import Statement
 
 pytestmark = pytest.mark.django_db
@@ -273,13 +273,28 @@ def test_answers_saved_before_close_stay_after_close(started_client, invitation,
     assert Answer.objects.get(statement_id=ids[0]).value == 2
 
 
-def test_session_is_cycled_when_a_different_link_is_opened(
+def test_opening_another_link_switches_the_session_to_it(
     client, invitation, other_invitation, secret
 ):
     from responses.services.links import link_secret
 
     client.get(reverse("respondent:link", args=[secret]))
-    first_key = client.session.session_key
     client.get(reverse("respondent:link", args=[link_secret(other_invitation.link_nonce)]))
-    assert client.session.session_key != first_key
-    assert client.session[SESSION_KEY] == other_invitation.pk
+    client.post(reverse("respondent:consent"), {"consent": "on"})
+    assert Response.objects.get().invitation == other_invitation
+
+
+def test_a_tampered_session_cookie_counts_as_no_session(started_client, invitation):
+    value = started_client.cookies[SESSION_COOKIE].value
+    forged = str(invitation.pk + 1) + value[value.index(":") :]
+    started_client.cookies[SESSION_COOKIE] = forged
+    response = started_client.get(page_url(1))
+    assert response.status_code == 403
+
+
+def test_the_session_cookie_is_http_only_and_same_site(client, secret):
+    response = client.get(reverse("respondent:link", args=[secret]))
+    cookie = response.cookies[SESSION_COOKIE]
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert int(cookie["max-age"]) == 14 * 24 * 3600
