@@ -21,7 +21,6 @@ Conventions (../shared/SURVEY.md):
 """
 
 import hashlib
-import json
 import math
 
 import numpy as np
@@ -89,51 +88,73 @@ def stated_sector(sectors) -> str:
     return ""
 
 
-def _stated_case_sql() -> tuple[str, list[str]]:
+# Each respondent's three group keys, packed into one small integer in SQL so that the big
+# GROUP BY hashes one int instead of three strings. Unknown codes count as blank.
+ASSIGNED_KEYS = [""] + [code for code, _ in SECTOR_GROUPS]
+STATED_KEYS = [""] + [group for group, _ in STATED_COLLAPSE]
+GENDER_KEYS = [""] + [code for code, _ in GENDERS]
+
+
+def _index_case_sql(column: str, keys: list[str]) -> tuple[str, list]:
+    whens = " ".join(f"WHEN {column} = %s THEN {i}" for i in range(1, len(keys)))
+    return f"CASE {whens} ELSE 0 END", keys[1:]
+
+
+def _stated_case_sql() -> tuple[str, list]:
     # JSON lists as text on both databases, e.g. ["agi_lab", "academia"]; the quoted codes
     # cannot overlap, so LIKE '%"code"%' is an exact membership test.
     whens, params = [], []
-    for group, codes in STATED_COLLAPSE:
-        whens.append(
-            "WHEN " + " OR ".join("CAST(r.sectors AS text) LIKE %s" for _ in codes) + " THEN %s"
-        )
-        params += [f'%"{code}"%' for code in codes] + [group]
-    return "CASE " + " ".join(whens) + " ELSE '' END", params
+    for i, (_, codes) in enumerate(STATED_COLLAPSE, start=1):
+        tests = " OR ".join("CAST(r.sectors AS text) LIKE %s" for _ in codes)
+        whens.append(f"WHEN {tests} THEN {i}")
+        params += [f'%"{code}"%' for code in codes]
+    return "CASE " + " ".join(whens) + " ELSE 0 END", params
 
 
-def _respondents_sql(survey_id: int) -> tuple[str, list]:
+def _counts_sql(survey_id: int) -> tuple[str, list]:
+    """One statement, so answers and respondents come from the same moment: the answer
+    counts by (key, statement, value), then the respondent counts by key (statement NULL).
+    MATERIALIZED makes the database compute the keys once per respondent, not per answer."""
+    assigned, p1 = _index_case_sql("e.sector", ASSIGNED_KEYS)
+    stated, p2 = _stated_case_sql()
+    gender, p3 = _index_case_sql("r.gender", GENDER_KEYS)
+    g1, g2 = len(GENDER_KEYS), len(GENDER_KEYS) * len(STATED_KEYS)
     # Only table names from the models are formatted in; every value is a parameter.
-    case, params = _stated_case_sql()
     sql = (
-        f"SELECT r.id AS id, COALESCE(e.sector, '') AS assigned, {case} AS stated, "  # noqa: S608
-        f"COALESCE(r.gender, '') AS gender "
+        f"WITH resp AS MATERIALIZED (SELECT r.id AS id, "  # noqa: S608
+        f"({assigned}) * {g2} + ({stated}) * {g1} + ({gender}) AS k "
         f"FROM {Response._meta.db_table} r "
         f"JOIN {Invitation._meta.db_table} i ON i.id = r.invitation_id "
         f"JOIN {Expert._meta.db_table} e ON e.id = i.expert_id "
-        f"WHERE i.survey_id = %s AND r.submitted_at IS NOT NULL"
+        f"WHERE i.survey_id = %s AND r.submitted_at IS NOT NULL) "
+        f"SELECT resp.k, a.statement_id, a.value, count(*) "
+        f"FROM {Answer._meta.db_table} a JOIN resp ON a.response_id = resp.id "
+        f"WHERE a.value IS NOT NULL GROUP BY resp.k, a.statement_id, a.value "
+        f"UNION ALL SELECT k, NULL, NULL, count(*) FROM resp GROUP BY k"
     )
-    return sql, params + [survey_id]
+    return sql, p1 + p2 + p3 + [survey_id]
+
+
+def _decode(frame: pd.DataFrame) -> pd.DataFrame:
+    k = frame.pop("k").to_numpy(dtype=np.int64)
+    g1, g2 = len(GENDER_KEYS), len(GENDER_KEYS) * len(STATED_KEYS)
+    frame.insert(0, "gender", np.asarray(GENDER_KEYS, dtype=object)[k % g1])
+    frame.insert(0, "stated", np.asarray(STATED_KEYS, dtype=object)[(k % g2) // g1])
+    frame.insert(0, "assigned", np.asarray(ASSIGNED_KEYS, dtype=object)[k // g2])
+    return frame
 
 
 def count_tables(*, survey_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(answer counts by keys × statement × value, respondent counts by keys): two queries."""
-    respondents, params = _respondents_sql(survey_id)
-    answers_sql = (
-        f"WITH resp AS ({respondents}) "  # noqa: S608
-        f"SELECT resp.assigned, resp.stated, resp.gender, a.statement_id, a.value, count(*) "
-        f"FROM {Answer._meta.db_table} a JOIN resp ON a.response_id = resp.id "
-        f"WHERE a.value IS NOT NULL GROUP BY 1, 2, 3, 4, 5"
-    )
-    sizes_sql = "SELECT assigned, stated, gender, count(*) FROM (" + respondents  # noqa: S608
-    sizes_sql += ") t GROUP BY 1, 2, 3"
+    """(answer counts by keys × statement × value, respondent counts by keys), one query."""
+    sql, params = _counts_sql(survey_id)
     with connection.cursor() as cursor:
-        cursor.execute(answers_sql, params)
-        answers = cursor.fetchall()
-        cursor.execute(sizes_sql, params)
-        sizes = cursor.fetchall()
-    answers = pd.DataFrame(answers, columns=KEY_COLUMNS + ["statement_id", "value", "n"])
-    sizes = pd.DataFrame(sizes, columns=KEY_COLUMNS + ["n"])
-    return answers, sizes
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    frame = pd.DataFrame(rows, columns=["k", "statement_id", "value", "n"])
+    is_size = frame["statement_id"].isna()
+    answers = _decode(frame[~is_size].astype("int64"))
+    sizes = _decode(frame.loc[is_size, ["k", "n"]].astype("int64"))
+    return answers.reset_index(drop=True), sizes.reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- statistics from counts
@@ -191,43 +212,66 @@ def statistics(counts: np.ndarray) -> dict[str, np.ndarray]:
     return figures
 
 
-def mann_whitney(first: np.ndarray, second: np.ndarray) -> dict:
-    """Mann–Whitney U of two groups given their counts of -2..2, exact with ties (midranks),
+def mann_whitney_many(first: np.ndarray, second: np.ndarray) -> dict[str, np.ndarray]:
+    """Mann–Whitney U per row of two groups' counts of -2..2, exact with ties (midranks),
     and the two-sided p-value of scipy's asymptotic method (normal, tie-corrected,
     continuity-corrected). Effect size: rank-biserial correlation, positive when the first
-    group agrees more."""
-    first, second = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
-    n1, n2 = first.sum(), second.sum()
-    if n1 == 0 or n2 == 0:
-        return {"u": None, "p": None, "effect": None}
-    below = np.concatenate([[0], np.cumsum(second)[:-1]])
-    u = float((first * (below + 0.5 * second)).sum())
+    group agrees more. NaN where a group has no answers."""
+    first = np.asarray(first, dtype=float).reshape(-1, 5)
+    second = np.asarray(second, dtype=float).reshape(-1, 5)
+    n1, n2 = first.sum(axis=1), second.sum(axis=1)
+    below = np.cumsum(second, axis=1) - second
+    u = (first * (below + 0.5 * second)).sum(axis=1)
     ties = first + second
     n = n1 + n2
-    tie_term = ((ties**3 - ties).sum()) / (n * (n - 1))
-    sigma = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term))
-    effect = float(2 * u / (n1 * n2) - 1)
-    if sigma == 0:
-        return {"u": u, "p": 1.0, "effect": effect}
-    mu = n1 * n2 / 2
-    z = (abs(u - mu) - 0.5) / sigma
-    p = float(min(1.0, 2 * scipy_stats.norm.sf(max(z, 0.0))))
-    return {"u": u, "p": p, "effect": effect}
-
-
-def chi_square(table: np.ndarray) -> dict:
-    """Chi-square test of independence of groups (rows) and answers (columns), with
-    Cramér's V as the effect size; empty rows and columns are dropped first."""
-    table = np.asarray(table, dtype=float)
-    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
-    if table.shape[0] < 2 or table.shape[1] < 2:
-        return {"chi2": None, "dof": None, "p": None, "cramers_v": None}
-    result = scipy_stats.chi2_contingency(table, correction=False)
-    total = table.sum()
-    v = math.sqrt(result.statistic / (total * (min(table.shape) - 1)))
-    return {"chi2": float(result.statistic), "dof": int(result.dof), "p": float(result.pvalue)} | {
-        "cramers_v": v
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tie_term = (ties**3 - ties).sum(axis=1) / (n * (n - 1))
+        sigma = np.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term))
+        z = np.maximum(np.abs(u - n1 * n2 / 2) - 0.5, 0) / sigma
+        p = np.where(sigma > 0, np.minimum(1.0, 2 * scipy_stats.norm.sf(z)), 1.0)
+        effect = 2 * u / (n1 * n2) - 1
+    empty = (n1 == 0) | (n2 == 0)
+    nan = np.full(len(u), np.nan)
+    return {
+        "u": np.where(empty, nan, u),
+        "p": np.where(empty, nan, p),
+        "effect": np.where(empty, nan, effect),
     }
+
+
+def mann_whitney(first, second) -> dict:
+    return {key: _clean(values[0]) for key, values in mann_whitney_many(first, second).items()}
+
+
+def chi_square_many(tables: np.ndarray) -> dict[str, np.ndarray]:
+    """Chi-square test of independence of groups and answers for each table (tables ×
+    groups × answers), as scipy's chi2_contingency without continuity correction on the
+    table with its empty rows and columns dropped; Cramér's V as the effect size. NaN where
+    fewer than two groups or two answers remain."""
+    observed = np.asarray(tables, dtype=float)
+    rows, columns = observed.sum(axis=2), observed.sum(axis=1)
+    total = rows.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = rows[:, :, None] * columns[:, None, :] / total[:, None, None]
+        cells = np.where(expected > 0, (observed - expected) ** 2 / expected, 0.0)
+    chi2 = cells.sum(axis=(1, 2))
+    r, c = (rows > 0).sum(axis=1), (columns > 0).sum(axis=1)
+    dof = (r - 1) * (c - 1)
+    valid = (r >= 2) & (c >= 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = scipy_stats.chi2.sf(chi2, np.maximum(dof, 1))
+        v = np.sqrt(chi2 / (total * (np.minimum(r, c) - 1)))
+    nan = np.full(len(chi2), np.nan)
+    return {
+        "chi2": np.where(valid, chi2, nan),
+        "dof": np.where(valid, dof, nan),
+        "p": np.where(valid, p, nan),
+        "cramers_v": np.where(valid, v, nan),
+    }
+
+
+def chi_square(table) -> dict:
+    return {key: _clean(values[0]) for key, values in chi_square_many([table]).items()}
 
 
 def holm(pvalues: list) -> list:
@@ -287,9 +331,20 @@ def statement_table(counts: pd.DataFrame, statements: list[dict]) -> list[dict]:
     return rows
 
 
+def _cube(answers: pd.DataFrame, name: str, keys: list[str], ids: list[int]) -> np.ndarray:
+    """Counts as an array groups × statements × six answers."""
+    cube = np.zeros((len(keys), len(ids), 6))
+    if keys and not answers.empty:
+        counts = _matrix(answers[answers[name].isin(keys)], ids, [name])
+        index = pd.MultiIndex.from_product([keys, ids])
+        cube = counts.reindex(index, fill_value=0).to_numpy(dtype=float)
+        cube = cube.reshape(len(keys), len(ids), 6)
+    return cube
+
+
 def group_view(name: str, answers, sizes, statements: list[dict], min_size: int) -> dict:
     spec = GROUPINGS[name]
-    size_by_key = sizes.groupby(name)["n"].sum()
+    size_by_key = sizes.groupby(name)["n"].sum() if len(sizes) else pd.Series(dtype=int)
     shown, withheld = [], 0
     for key, label in spec["groups"]:
         size = int(size_by_key.get(key, 0))
@@ -298,50 +353,49 @@ def group_view(name: str, answers, sizes, statements: list[dict], min_size: int)
         elif size:
             withheld += 1
     keys = [group["key"] for group in shown]
-    ids = [statement["id"] for statement in statements]
-    counts = _matrix(answers[answers[name].isin(keys)], ids, [name]) if keys else None
-    rows = []
-    for statement in statements:
-        rows.append(_group_row(statement, counts, keys))
+    cube = _cube(answers, name, keys, [statement["id"] for statement in statements])
+    figures = statistics(cube.reshape(-1, 6))
+    shape = (len(keys), len(statements))
+    figures = {key: values.reshape(shape) for key, values in figures.items()}
+    chi = chi_square_many(cube.transpose(1, 0, 2))
+    pair = spec["pair"] if spec["pair"] and all(key in keys for key in spec["pair"]) else None
+    mwu = None
+    if pair:
+        first, second = keys.index(pair[0]), keys.index(pair[1])
+        mwu = mann_whitney_many(cube[first, :, :5], cube[second, :, :5])
+    rows = [
+        _group_row(i, statement, keys, figures, chi, mwu) for i, statement in enumerate(statements)
+    ]
     _adjust(rows, "chi_square")
-    pair = spec["pair"]
-    if pair and all(key in keys for key in pair):
-        for row in rows:
-            row["mann_whitney"] = mann_whitney(row.pop("_first"), row.pop("_second"))
+    if pair:
         _adjust(rows, "mann_whitney")
-    for row in rows:
-        row.pop("_first", None), row.pop("_second", None)
-    pair_shown = bool(pair and all(key in keys for key in pair))
     return {
         "name": name,
         "label": spec["label"],
         "groups": shown,
         "withheld_groups": withheld,
-        "pair": list(pair) if pair_shown else None,
+        "pair": list(pair) if pair else None,
         "statements": rows,
     }
 
 
-def _group_row(statement: dict, counts, keys: list[str]) -> dict:
-    table = np.zeros((len(keys), 6))
-    for i, key in enumerate(keys):
-        if (key, statement["id"]) in counts.index:
-            table[i] = counts.loc[(key, statement["id"])].to_numpy()
-    figures = statistics(table)
+def _group_row(i: int, statement: dict, keys, figures, chi, mwu) -> dict:
     means = {
         key: {
-            "n": int(figures["n"][i]),
-            "m": int(figures["m"][i]),
-            "mean": _clean(figures["mean"][i]),
-            "se": _clean(figures["se"][i]),
-            "total_agree_pct": _clean(figures["total_agree_pct"][i]),
+            "n": int(figures["n"][g, i]),
+            "m": int(figures["m"][g, i]),
+            "mean": _clean(figures["mean"][g, i]),
+            "se": _clean(figures["se"][g, i]),
+            "total_agree_pct": _clean(figures["total_agree_pct"][g, i]),
         }
-        for i, key in enumerate(keys)
+        for g, key in enumerate(keys)
     }
     row = {"statement": statement["number"], "title": statement["title"], "groups": means}
-    row["chi_square"] = chi_square(table)
-    if len(keys) >= 2:
-        row["_first"], row["_second"] = table[0, :5], table[1, :5]
+    row["chi_square"] = {key: _clean(values[i]) for key, values in chi.items()}
+    if row["chi_square"]["dof"] is not None:
+        row["chi_square"]["dof"] = int(row["chi_square"]["dof"])
+    if mwu is not None:
+        row["mann_whitney"] = {key: _clean(values[i]) for key, values in mwu.items()}
     return row
 
 
@@ -365,15 +419,11 @@ def headline(rows: list[dict], respondents: int) -> dict:
 def fingerprint(answers: pd.DataFrame, sizes: pd.DataFrame, numbers: dict[int, int]) -> str:
     """SHA-256 of the count tables in a canonical order: the same answers give the same
     fingerprint on any database, in any survey with the same statements."""
-    cells = sorted(
-        [a, s, g, numbers.get(int(st), -1), int(v), int(n)]
-        for a, s, g, st, v, n in answers[KEY_COLUMNS + ["statement_id", "value", "n"]].itertuples(
-            index=False
-        )
-    )
-    groups = sorted([a, s, g, int(n)] for a, s, g, n in sizes.itertuples(index=False))
-    text = json.dumps({"answers": cells, "respondents": groups}, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    cells = answers.assign(statement=answers["statement_id"].map(numbers).fillna(-1))
+    cells = cells[KEY_COLUMNS + ["statement", "value", "n"]].astype({"statement": "int64"})
+    cells = cells.sort_values(KEY_COLUMNS + ["statement", "value"]).to_csv(index=False)
+    groups = sizes[KEY_COLUMNS + ["n"]].sort_values(KEY_COLUMNS).to_csv(index=False)
+    return hashlib.sha256(f"{cells}\n{groups}".encode()).hexdigest()
 
 
 def results_tables(answers, sizes, statements: list[dict], min_group_size: int) -> dict:
