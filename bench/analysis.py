@@ -94,7 +94,7 @@ def load_postgres(respondents: int) -> None:
     now = "2024-01-01 00:00:00+00"
     order = json.dumps([int(pk) for pk in statement_ids])
     frames = {
-        "responses_expert (id, name, email, sector, affiliation, attributes, created_at)": pd.DataFrame(
+        "responses_expert (id, name, email, sector, affiliation, attributes, created_at)": pd.DataFrame(  # noqa: E501
             {
                 "id": ids,
                 "name": "x",
@@ -195,7 +195,7 @@ def measure_bare() -> dict:
     def bare():
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT statement_id, value, count(*) FROM responses_answer GROUP BY statement_id, value"
+                "SELECT statement_id, value, count(*) FROM responses_answer GROUP BY statement_id, value"  # noqa: E501
             )
             return cursor.fetchall()
 
@@ -250,7 +250,7 @@ def measure_naive() -> dict:
 def sqlite_phase(respondents: int) -> dict:
     from django.db import connection
 
-    from responses.models import Answer, Survey
+    from responses.models import Answer
     from responses.services.results import snapshot_create
     from statements.models import Statement
 
@@ -261,7 +261,7 @@ def sqlite_phase(respondents: int) -> dict:
     now = "2024-01-01 00:00:00"
     with connection.cursor() as cursor:
         cursor.executemany(
-            "INSERT INTO responses_expert (id, name, email, sector, affiliation, attributes, created_at) "
+            "INSERT INTO responses_expert (id, name, email, sector, affiliation, attributes, created_at) "  # noqa: E501
             "VALUES (%s, 'x', %s, %s, '', '{}', %s)",
             [
                 (i + 1, f"e{i}@bench.invalid", str(people["sector"][i]), now)
@@ -346,10 +346,10 @@ def report(figures: dict, respondents: int) -> str:
         "## Results (issue 4)",
         "",
         f"`bench/analysis.py`, {time.strftime('%Y-%m-%d')}. Machine: {platform.platform()}, "
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs (shared with other jobs), "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs (shared with other jobs), "  # noqa: E501
         f"Python {platform.python_version()}, PostgreSQL via psycopg.",
         "",
-        f"PostgreSQL, {f['respondents']:,} respondents × 50 statements = {f['answers']:,} answer rows "
+        f"PostgreSQL, {f['respondents']:,} respondents × 50 statements = {f['answers']:,} answer rows "  # noqa: E501
         f"(5% blank, 8% I don't know), loaded with COPY in {f['load_seconds']:.1f} s.",
         "",
         "| measure | figure | target |",
@@ -357,11 +357,11 @@ def report(figures: dict, respondents: int) -> str:
         f"| bare `SELECT statement_id, value, count(*) … GROUP BY` | {f['bare_seconds']:.3f} s | |",
         f"| full results, database → stored snapshot | {f['full_seconds']:.3f} s | < 3 s |",
         f"| full / bare | {ratio:.2f}× | ≤ 2× |",
-        f"| full results: peak Python allocations (tracemalloc) | {f['tracemalloc_peak_mb']:.1f} MB | |",
-        f"| full results: process max RSS (incl. Django, pandas, scipy) | {f['max_rss_mb']:.0f} MB | < 500 MB |",
+        f"| full results: peak Python allocations (tracemalloc) | {f['tracemalloc_peak_mb']:.1f} MB | |",  # noqa: E501
+        f"| full results: process max RSS (incl. Django, pandas, scipy) | {f['max_rss_mb']:.0f} MB | < 500 MB |",  # noqa: E501
         f"| naive: every answer into pandas, then count | {f['naive_seconds']:.3f} s, "
         f"max RSS {f['naive_max_rss_mb']:.0f} MB | |",
-        f"| SQLite, {f['sqlite_answers']:,} answers, full results | {f['sqlite_seconds']:.3f} s | < 3 s |",
+        f"| SQLite, {f['sqlite_answers']:,} answers, full results | {f['sqlite_seconds']:.3f} s | < 3 s |",  # noqa: E501
         "",
         "Times are the best of three runs after one warm-up (a running worker is warm).",
         "",
