@@ -215,7 +215,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Submissions only mark results stale; this recomputes each stale survey once a minute.
+    "results-refresh-stale": {
+        "task": "results.refresh_stale",
+        "schedule": env_int("RESULTS_REFRESH_SECONDS", 60),
+    },
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 # Personal links appear in request paths; every log record passes this filter first.

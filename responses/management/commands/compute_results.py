@@ -1,0 +1,57 @@
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from responses import exports
+from responses.models import Job, ResultsSnapshot, Survey
+from responses.services.results import recompute_job_create
+
+ERROR_SURVEY = "No survey with the slug '{slug}'."
+ERROR_OUTPUT = "Cannot write {path}: {error}"
+ERROR_TIMEOUT = "The worker did not finish job {job} within {seconds} s (is a worker running?)."
+
+
+class Command(BaseCommand):
+    help = (
+        "Compute a results snapshot (the same task as the Recompute button: eager without "
+        "REDIS_URL, through the worker with it) and write one CSV row per statement."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--survey", required=True, help="Survey slug.")
+        parser.add_argument("--output", required=True, help="CSV file to write.")
+        parser.add_argument(
+            "--timeout", type=int, default=600, help="Seconds to wait for the worker."
+        )
+
+    def handle(self, *args, survey, output, timeout, **options):
+        found = Survey.objects.filter(slug=survey).first()
+        if found is None:
+            raise CommandError(ERROR_SURVEY.format(slug=survey))
+        path = Path(output)
+        if not path.parent.is_dir():
+            raise CommandError(ERROR_OUTPUT.format(path=path, error="no such directory"))
+        job = self._wait(recompute_job_create(survey=found), timeout)
+        if job.status == Job.Status.FAILED:
+            raise CommandError(job.error)
+        snapshot = ResultsSnapshot.objects.get(pk=job.result["snapshot_id"])
+        try:
+            with path.open("w", newline="", encoding="utf-8") as stream:
+                exports.write_csv(exports.statement_rows(snapshot.tables), stream)
+        except OSError as error:
+            raise CommandError(ERROR_OUTPUT.format(path=path, error=error)) from None
+        self.stdout.write(
+            f"{snapshot.respondents} respondents, fingerprint {snapshot.fingerprint}; "
+            f"wrote {len(snapshot.tables['statements'])} statements to {path}."
+        )
+
+    def _wait(self, job: Job, timeout: int) -> Job:
+        deadline = time.monotonic() + timeout
+        while True:
+            job.refresh_from_db()
+            if job.status in (Job.Status.DONE, Job.Status.FAILED):
+                return job
+            if time.monotonic() > deadline:
+                raise CommandError(ERROR_TIMEOUT.format(job=job.pk, seconds=timeout))
+            time.sleep(0.2)

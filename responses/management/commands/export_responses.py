@@ -1,0 +1,41 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from responses import exports
+from responses.models import Survey
+
+ERROR_SURVEY = "No survey with the slug '{slug}'."
+ERROR_OUTPUT = "Cannot write {path}: {error}"
+
+
+class Command(BaseCommand):
+    help = (
+        "Export the submitted responses: wide CSV (default), wide XLSX, or long CSV. "
+        "Anonymous: random respondent ids, no names or emails; formulas neutralised."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--survey", required=True, help="Survey slug.")
+        parser.add_argument("--output", required=True, help="File to write.")
+        parser.add_argument("--format", choices=["csv", "xlsx", "long"], default="csv")
+
+    def handle(self, *args, survey, output, **options):
+        found = Survey.objects.filter(slug=survey).first()
+        if found is None:
+            raise CommandError(ERROR_SURVEY.format(slug=survey))
+        path = Path(output)
+        if not path.parent.is_dir():
+            raise CommandError(ERROR_OUTPUT.format(path=path, error="no such directory"))
+        kind = options["format"]
+        if kind == "long":
+            body = exports.csv_bytes(exports.responses_long_rows(found))
+        elif kind == "xlsx":
+            body = exports.xlsx_bytes(exports.responses_wide_rows(found), "Responses")
+        else:
+            body = exports.csv_bytes(exports.responses_wide_rows(found))
+        try:
+            path.write_bytes(body)
+        except OSError as error:
+            raise CommandError(ERROR_OUTPUT.format(path=path, error=error)) from None
+        self.stdout.write(f"Wrote {path}.")

@@ -1,0 +1,37 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from responses.models import Survey
+from responses.services.imports import ImportRefused, responses_import
+
+ERROR_SURVEY = "No survey with the slug '{slug}'."
+ERROR_FILE = "Cannot read {path}: {error}"
+
+
+class Command(BaseCommand):
+    help = (
+        "Import submitted responses in the wide format (respondent, sector, gender, S1..S50 "
+        "with codes -2..2, -88 or DK for I don't know, blank for not answered; optional "
+        "open_answer and order_shown), from CSV or XLSX. Every row is checked first; any "
+        "error imports nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--survey", required=True, help="Survey slug.")
+        parser.add_argument("file", help="A .csv or .xlsx file.")
+
+    def handle(self, *args, survey, file, **options):
+        found = Survey.objects.filter(slug=survey).first()
+        if found is None:
+            raise CommandError(ERROR_SURVEY.format(slug=survey))
+        path = Path(file)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(ERROR_FILE.format(path=path, error=error.strerror)) from None
+        try:
+            count = responses_import(survey=found, data=data, filename=path.name)
+        except ImportRefused as refused:
+            raise CommandError("Nothing was imported.\n" + "\n".join(refused.errors)) from None
+        self.stdout.write(f"Imported {count} respondents into {found.slug}.")

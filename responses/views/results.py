@@ -1,0 +1,122 @@
+"""The researcher's results pages: the latest snapshot, its charts, exports and recomputes."""
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import charts, exports
+from ..access import research_survey_view
+from ..models import Job, ResultsSnapshot
+from ..services import results as services
+
+TABLE_SORTS = {
+    "number": ("statement", False),
+    "n": ("n", True),
+    "strongly_agree": ("pct_strongly_agree", True),
+    "total_agree": ("total_agree_pct", True),
+    "mean": ("mean", True),
+    "dont_know": ("pct_dont_know", True),
+}
+EXPORTS = {
+    "statements.csv": "text/csv; charset=utf-8",
+    "statements.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "statements.tex": "application/x-tex; charset=utf-8",
+    "responses-wide.csv": "text/csv; charset=utf-8",
+    "responses-wide.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "responses-long.csv": "text/csv; charset=utf-8",
+    "responses-long.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _latest(survey) -> ResultsSnapshot | None:
+    return ResultsSnapshot.objects.filter(survey=survey).order_by("-computed_at", "-pk").first()
+
+
+def _sorted_rows(rows: list[dict], sort: str) -> list[dict]:
+    key, descending = TABLE_SORTS[sort]
+    present = [row for row in rows if row[key] is not None]
+    missing = [row for row in rows if row[key] is None]
+    return sorted(present, key=lambda row: row[key], reverse=descending) + missing
+
+
+@require_GET
+@research_survey_view
+def results(request, survey):
+    snapshot = _latest(survey)
+    sort = request.GET.get("sort", "number")
+    if sort not in TABLE_SORTS:
+        sort = "number"
+    context = {"survey": survey, "snapshot": snapshot, "sort": sort, "sorts": TABLE_SORTS}
+    if snapshot is not None:
+        tables = snapshot.tables
+        chart_sort = sort if sort in charts.SORTS else "number"
+        context.update(
+            tables=tables,
+            rows=_sorted_rows(tables["statements"], sort),
+            charts=charts.all_charts(tables, chart_sort),
+            chart_sort=chart_sort,
+        )
+    context["jobs"] = Job.objects.filter(survey=survey, kind=services.JOB_RECOMPUTE)[:5]
+    return render(request, "research/results/index.html", context)
+
+
+@require_POST
+@research_survey_view
+def results_recompute(request, survey):
+    job = services.recompute_job_create(survey=survey, actor=request.user)
+    return redirect("research:results_job", slug=survey.slug, job_id=job.pk)
+
+
+@require_GET
+@research_survey_view
+def results_job(request, survey, job_id: int):
+    job = get_object_or_404(Job, pk=job_id, survey=survey, kind=services.JOB_RECOMPUTE)
+    return render(request, "research/results/job.html", {"survey": survey, "job": job})
+
+
+@require_GET
+@research_survey_view
+def results_chart(request, survey, name: str, fmt: str):
+    snapshot = _latest(survey)
+    sort = request.GET.get("sort", "number")
+    if snapshot is None or sort not in charts.SORTS or fmt not in ("svg", "png"):
+        raise Http404("No such chart")
+    chart = charts.chart_by_name(snapshot.tables, name, sort)
+    if chart is None:
+        raise Http404("No such chart")
+    if fmt == "svg":
+        response = HttpResponse(charts.svg(chart), content_type="image/svg+xml; charset=utf-8")
+    else:
+        response = HttpResponse(charts.png(chart), content_type="image/png")
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{survey.slug}-{name}.{fmt}"'
+    return response
+
+
+@require_GET
+@research_survey_view
+def results_export(request, survey, filename: str):
+    if filename not in EXPORTS:
+        raise Http404("No such export")
+    body = _export_body(survey, filename)
+    response = HttpResponse(body, content_type=EXPORTS[filename])
+    response["Content-Disposition"] = f'attachment; filename="{survey.slug}-{filename}"'
+    return response
+
+
+def _export_body(survey, filename: str) -> bytes:
+    if filename.startswith("responses-"):
+        wide = filename.startswith("responses-wide")
+        rows = (exports.responses_wide_rows if wide else exports.responses_long_rows)(survey)
+        if filename.endswith(".xlsx"):
+            return exports.xlsx_bytes(rows, "Responses")
+        return exports.csv_bytes(rows)
+    snapshot = _latest(survey)
+    if snapshot is None:
+        raise Http404("No results computed yet")
+    if filename.endswith(".tex"):
+        return exports.statements_latex(snapshot.tables).encode("utf-8")
+    rows = exports.statement_rows(snapshot.tables)
+    if filename.endswith(".xlsx"):
+        return exports.xlsx_bytes(rows, "Statements")
+    return exports.csv_bytes(rows)

@@ -1,0 +1,225 @@
+import csv
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from openpyxl import load_workbook
+
+from responses import exports
+from responses.models import Response, ResultsSnapshot
+from responses.services.imports import ImportRefused, responses_import
+from responses.services.results import snapshot_create
+from responses.services.surveys import survey_create
+
+from .conftest import respond
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def answered(survey):
+    respond(
+        survey,
+        answers={1: 2, 2: -88, 3: None},
+        sector="agi_lab",
+        stated=["agi_lab"],
+        gender="man",
+        open_answer="=cmd|' /C calc'!A0",
+    )
+    respond(
+        survey,
+        answers={1: -2, 50: 1},
+        sector="civil_society",
+        stated=["think_tank"],
+        gender="woman",
+        open_answer="Publish audits.",
+    )
+    respond(survey, answers={1: 0}, sector="academia", stated=["academia"], submitted=False)
+    return survey
+
+
+def wide(survey):
+    return list(
+        csv.reader(io.StringIO(exports.csv_bytes(exports.responses_wide_rows(survey)).decode()))
+    )
+
+
+def test_neutralise_marks_formulas_but_not_numbers():
+    assert exports.neutralise("=SUM(A1)") == "'=SUM(A1)"
+    for text in ("+1", "-x", "@x", "\tx", "\rx"):
+        assert exports.neutralise(text) == "'" + text
+    assert exports.neutralise(-88) == -88 and exports.neutralise(-2) == -2
+    assert exports.neutralise("plain") == "plain"
+
+
+def test_wide_export_columns_and_codes(answered):
+    rows = wide(answered)
+    assert rows[0][:4] == ["respondent", "sector", "gender", "S1"]
+    assert rows[0][53:] == ["open_answer", "order_shown"] and rows[0][52] == "S50"
+    assert len(rows) == 3  # the unsubmitted response is left out
+    by_sector = {row[1]: row for row in rows[1:]}
+    agi = by_sector["agi_lab"]
+    assert (agi[2], agi[3], agi[4], agi[5]) == ("man", "2", "-88", "")
+    assert agi[53] == "'=cmd|' /C calc'!A0"
+    assert by_sector["civil_society"][3] == "-2" and by_sector["civil_society"][52] == "1"
+
+
+def test_wide_export_is_anonymous_with_fresh_random_ids(answered):
+    first, second = wide(answered), wide(answered)
+    text = str(first)
+    assert "Expert" not in text and "example.org" not in text
+    ids = [row[0] for row in first[1:]]
+    assert all(len(i) == 9 and i.startswith("R") for i in ids)
+    pks = {f"R{pk}" for pk in Response.objects.values_list("pk", flat=True)}
+    assert not pks & set(ids)
+    assert set(ids) != {row[0] for row in second[1:]}
+
+
+def test_wide_xlsx_keeps_codes_numeric(answered):
+    data = exports.xlsx_bytes(exports.responses_wide_rows(answered), "Responses")
+    sheet = load_workbook(io.BytesIO(data)).active
+    values = list(sheet.iter_rows(values_only=True))
+    agi = next(row for row in values if row[1] == "agi_lab")
+    assert agi[3] == 2 and agi[4] == -88 and agi[5] is None
+    assert agi[53].startswith("'=")
+
+
+def test_long_export_has_one_row_per_answer(answered):
+    text = exports.csv_bytes(exports.responses_long_rows(answered)).decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["respondent", "sector", "gender", "statement", "value"]
+    assert sorted((row[1], row[3], row[4]) for row in rows[1:]) == [
+        ("agi_lab", "1", "2"),
+        ("agi_lab", "2", "-88"),
+        ("civil_society", "1", "-2"),
+        ("civil_society", "50", "1"),
+    ]
+
+
+def _file(rows):
+    stream = io.StringIO()
+    csv.writer(stream).writerows(rows)
+    return stream.getvalue().encode()
+
+
+def header():
+    return (
+        ["respondent", "sector", "gender"]
+        + [f"S{n}" for n in range(1, 51)]
+        + ["open_answer", "order_shown"]
+    )
+
+
+def test_import_accepts_dk_and_blank(survey):
+    row = ["a", "academia", "woman", "DK", "-88", "", "2.0"] + [""] * 46 + ["'=x", "3 1 2"]
+    count = responses_import(survey=survey, data=_file([header(), row]), filename="in.csv")
+    assert count == 1
+    response = Response.objects.get()
+    values = dict(response.answers.values_list("statement__number", "value"))
+    assert values == {1: -88, 2: -88, 4: 2}
+    assert response.open_answer == "=x" and response.submitted_at is not None
+    assert response.invitation.revoked_at is not None
+    assert response.sectors == ["academia"] and response.invitation.expert.sector == "academia"
+
+
+def test_import_reports_every_bad_row_and_imports_nothing(survey):
+    rows = [
+        header(),
+        ["a", "academia", "man", "2"] + [""] * 51,
+        ["", "mars", "robot", "3", "x"] + [""] * 50,
+        ["a", "", "", "1"] + [""] * 49 + ["", "99"],
+    ]
+    with pytest.raises(ImportRefused) as refused:
+        responses_import(survey=survey, data=_file(rows), filename="in.csv")
+    assert refused.value.errors == [
+        "Line 3: the respondent id is empty.",
+        "Line 3: unknown sector 'mars'.",
+        "Line 3: unknown gender 'robot'.",
+        "Line 3, column S1: '3' is not an answer (use -2 to 2, -88 or DK).",
+        "Line 3, column S2: 'x' is not an answer (use -2 to 2, -88 or DK).",
+        "Line 4: the order shown must list statement numbers of this survey.",
+        "Line 4: respondent 'a' appears twice in the file.",
+    ]
+    assert Response.objects.count() == 0
+
+
+def test_import_refuses_unknown_and_missing_columns(survey):
+    with pytest.raises(ImportRefused) as refused:
+        responses_import(
+            survey=survey, data=_file([["respondent", "S51", "name"]]), filename="in.csv"
+        )
+    assert refused.value.errors == [
+        "Line 1: unknown column 'S51'.",
+        "Line 1: unknown column 'name'.",
+        "Line 1: the columns sector, gender are missing.",
+    ]
+
+
+def test_import_refuses_unreadable_file(survey):
+    with pytest.raises(ImportRefused) as refused:
+        responses_import(survey=survey, data=b"not a zip", filename="in.xlsx")
+    assert refused.value.errors[0].startswith("The file could not be read:")
+
+
+def test_round_trip_export_import_gives_identical_results(answered, researcher, tmp_path):
+    original = snapshot_create(survey=answered)
+    for fmt, name in (("csv", "wide.csv"), ("xlsx", "wide.xlsx")):
+        path = tmp_path / name
+        call_command("export_responses", survey=answered.slug, output=str(path), format=fmt)
+        copy = survey_create(slug=f"copy-{fmt}", title="Copy", owner=researcher)
+        call_command("import_responses", str(path), survey=copy.slug)
+        again = snapshot_create(survey=copy)
+        assert again.fingerprint == original.fingerprint
+        assert again.tables == original.tables
+
+
+@pytest.mark.django_db(transaction=True)
+def test_compute_results_command_writes_the_columns(catalogue, answered, tmp_path):
+    # Committed for real: the command enqueues its job on commit, as in production.
+    path = tmp_path / "results.csv"
+    call_command("compute_results", survey=answered.slug, output=str(path))
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    assert list(rows[0]) == exports.RESULT_COLUMNS
+    first = rows[0]
+    assert (first["statement"], first["n"], first["strongly_agree"]) == ("1", "2", "1")
+    assert float(first["pct_strongly_agree"]) == 50.0 and float(first["mean"]) == 0.0
+    assert rows[1]["mean"] == "" and rows[1]["pct_dont_know"] == "100.0"
+    assert rows[2]["n"] == "0" and rows[2]["pct_neither"] == "" and rows[2]["q1"] == ""
+    assert ResultsSnapshot.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "message"),
+    [
+        ("compute_results", {"survey": "nope", "output": "x.csv"}, "No survey with the slug"),
+        ("compute_results", {"survey": "agi", "output": "/no/such/dir/x.csv"}, "Cannot write"),
+        ("export_responses", {"survey": "nope", "output": "x.csv"}, "No survey with the slug"),
+        ("export_responses", {"survey": "agi", "output": "/no/such/x.csv"}, "Cannot write"),
+    ],
+)
+def test_commands_refuse_bad_input(survey, command, options, message):
+    with pytest.raises(CommandError, match=message):
+        call_command(command, **options)
+    assert ResultsSnapshot.objects.count() == 0
+
+
+def test_import_command_lists_errors_and_imports_nothing(survey, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(_file([header(), ["a", "", "", "7"] + [""] * 51]))
+    with pytest.raises(CommandError) as error:
+        call_command("import_responses", str(path), survey=survey.slug)
+    assert "Nothing was imported." in str(error.value)
+    assert "Line 2, column S1: '7' is not an answer" in str(error.value)
+    assert Response.objects.count() == 0
+
+
+def test_import_command_refuses_missing_file(survey):
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_responses", "/no/such/file.csv", survey=survey.slug)
+
+
+def test_export_command_long_format(answered, tmp_path):
+    path = tmp_path / "long.csv"
+    call_command("export_responses", survey=answered.slug, output=str(path), format="long")
+    assert path.read_text().splitlines()[0] == "respondent,sector,gender,statement,value"
