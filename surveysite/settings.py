@@ -214,6 +214,19 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
+# Fieldwork: close surveys on their date, then queue the scheduled reminders that are due.
+# Both are idempotent (conditional updates, one delivery row per round), so a beat that
+# fires twice or late sends nothing twice.
+CELERY_BEAT_SCHEDULE["fieldwork-surveys-close-due"] = {
+    "task": "fieldwork.surveys_close_due",
+    "schedule": env_int("FIELDWORK_CLOSE_CHECK_SECONDS", 60),
+}
+CELERY_BEAT_SCHEDULE["fieldwork-reminders-due"] = {
+    "task": "fieldwork.reminders_due",
+    "schedule": env_int("FIELDWORK_REMINDER_CHECK_SECONDS", 600),
+}
+# Transient SMTP errors are retried after base, 2 x base, 4 x base... seconds.
+FIELDWORK_EMAIL_RETRY_BASE = env_int("FIELDWORK_EMAIL_RETRY_BASE", 30)
 CELERY_TIMEZONE = TIME_ZONE
 
 # Personal links appear in request paths; every log record passes this filter first.

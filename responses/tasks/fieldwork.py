@@ -1,1 +1,37 @@
 """Tasks for the fieldwork: invitation and reminder emails, scheduled reminders, closing."""
+
+from celery import shared_task
+from django.conf import settings
+
+from ..models import EmailDelivery
+from ..services import emails, lifecycle
+
+MAX_RETRIES = 6
+
+
+def retry_countdown(retries: int) -> int:
+    """Exponential backoff: base, 2 x base, 4 x base, ... seconds."""
+    return getattr(settings, "FIELDWORK_EMAIL_RETRY_BASE", 30) * 2**retries
+
+
+@shared_task(bind=True, name="fieldwork.delivery_send", max_retries=MAX_RETRIES)
+def delivery_send(self, *, delivery_id: int) -> str:
+    if not EmailDelivery.objects.filter(pk=delivery_id).exists():
+        return "gone"
+    try:
+        return emails.delivery_send(delivery_id=delivery_id)
+    except emails.TransientEmailError as error:
+        if self.request.retries >= self.max_retries:
+            emails.delivery_fail(delivery_id=delivery_id, reason=f"Gave up retrying: {error}")
+            return "failed"
+        raise self.retry(countdown=retry_countdown(self.request.retries), exc=error) from error
+
+
+@shared_task(name="fieldwork.reminders_due")
+def reminders_due() -> int:
+    return emails.reminders_due_send()
+
+
+@shared_task(name="fieldwork.surveys_close_due")
+def surveys_close_due() -> int:
+    return lifecycle.surveys_close_due()
