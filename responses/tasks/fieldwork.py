@@ -24,6 +24,10 @@ def delivery_send(self, *, delivery_id: int) -> str:
         if self.request.retries >= self.max_retries:
             emails.delivery_fail(delivery_id=delivery_id, reason=f"Gave up retrying: {error}")
             return "failed"
+        if self.request.is_eager:
+            # Eager Celery (no broker) re-raises Retry instead of retrying: retry inline.
+            retries = self.request.retries + 1
+            return self.apply(kwargs={"delivery_id": delivery_id}, retries=retries).result
         raise self.retry(countdown=retry_countdown(self.request.retries), exc=error) from error
 
 

@@ -415,4 +415,3 @@ def survey_anonymise(request, survey):
 def audit(request, survey):
     page = Paginator(selectors.audit_for_survey(survey), 100).get_page(request.GET.get("page"))
     return _render(request, "audit.html", survey, page=page)
-
