@@ -45,6 +45,9 @@ def private(view):
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "no-store, private"
+        # Pages with forms: "no-referrer" would make Chromium post `Origin: null`,
+        # which the CSRF check refuses.
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     return wrapper

@@ -11,7 +11,6 @@ from responses.models import EmailDelivery, Invitation
 from responses.services import emails
 from responses.services.surveys import invitation_create
 from responses.tasks import fieldwork as tasks
-from statements.services import statements_load
 
 
 def wait_for(condition, timeout=30.0):
@@ -25,12 +24,6 @@ def wait_for(condition, timeout=30.0):
 
 def sent_messages(folder):
     return sum(path.read_text().count("\nSubject: ") for path in folder.glob("*.log"))
-
-
-@pytest.fixture
-def catalogue(transactional_db):
-    """Transactional tests flush the tables after each test, the migrated catalogue too."""
-    statements_load()
 
 
 @pytest.fixture
