@@ -192,12 +192,15 @@ ACTIVE = Q(
 )
 
 
+SEND_BATCH = 50
+
+
 def _enqueue(delivery_ids: list[int]) -> None:
-    from ..tasks.fieldwork import delivery_send
+    from ..tasks.fieldwork import deliveries_send
 
     def send_all():
-        for delivery_id in delivery_ids:
-            delivery_send.delay(delivery_id=delivery_id)
+        for start in range(0, len(delivery_ids), SEND_BATCH):
+            deliveries_send.delay(delivery_ids=delivery_ids[start : start + SEND_BATCH])
 
     if delivery_ids:
         transaction.on_commit(send_all)
@@ -313,7 +316,7 @@ def _is_transient(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError | socket.timeout)
 
 
-def delivery_send(*, delivery_id: int) -> str:
+def delivery_send(*, delivery_id: int, connection=None) -> str:
     """Send one claimed email. Returns 'sent', 'skipped' or 'failed'; raises
     TransientEmailError after releasing the claim, so that a retry can take it."""
     claimed = EmailDelivery.objects.filter(
@@ -335,6 +338,7 @@ def delivery_send(*, delivery_id: int) -> str:
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[rendered.to],
+        connection=connection,
     )
     message.attach_alternative(rendered.html, "text/html")
     try:

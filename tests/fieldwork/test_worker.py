@@ -51,6 +51,7 @@ def test_worker_task_delivered_twice_sends_once(
     emails.invitations_send(survey=survey, invitations=Invitation.objects.all())
     delivery = EmailDelivery.objects.get()
     tasks.delivery_send.delay(delivery_id=delivery.pk)
+    tasks.deliveries_send.delay(delivery_ids=[delivery.pk])
     tasks.delivery_send.delay(delivery_id=delivery.pk)
     assert wait_for(lambda: EmailDelivery.objects.get().status == "sent")
     time.sleep(1.0)  # let the duplicates run
