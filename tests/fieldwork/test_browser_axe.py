@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connections
 from django.utils import timezone
 
 from responses.models import Invitation, Response
@@ -47,6 +48,9 @@ def browser_page(live_server, client, catalogue, researcher, survey):
         page = context.new_page()
         yield page
         browser.close()
+        # Playwright's loop gives this thread another context, with its own database
+        # connection; close it, or PostgreSQL cannot drop the test database at the end.
+        connections.close_all()
 
 
 def assert_no_violations(page):
