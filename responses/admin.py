@@ -1,10 +1,30 @@
 from django.contrib import admin
 
+from .access import surveys_for_user
 from .models import Answer, AuditEvent, Expert, Invitation, Response, Survey
 
 
+class SurveyScoped(admin.ModelAdmin):
+    """Non-superusers see only the rows of surveys they own or collaborate on."""
+
+    survey_path = "survey"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        mine = surveys_for_user(request.user).values("pk")
+        return queryset.filter(**{f"{self.survey_path}__in": mine}).distinct()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Survey and not request.user.is_superuser:
+            kwargs["queryset"] = surveys_for_user(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(SurveyScoped):
+    survey_path = "pk"
     list_display = ("title", "slug", "status", "order", "opens_at", "closes_at")
     list_filter = ("status",)
     search_fields = ("title", "slug")
@@ -13,14 +33,15 @@ class SurveyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Expert)
-class ExpertAdmin(admin.ModelAdmin):
+class ExpertAdmin(SurveyScoped):
+    survey_path = "invitations__survey"
     list_display = ("name", "email", "sector", "affiliation")
     list_filter = ("sector",)
     search_fields = ("name", "email", "affiliation")
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(SurveyScoped):
     list_display = (
         "expert",
         "survey",
@@ -30,7 +51,7 @@ class InvitationAdmin(admin.ModelAdmin):
         "declined_at",
         "revoked_at",
     )
-    list_filter = ("survey",)
+    list_filter = (("survey", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("expert", "survey")
     search_fields = ("expert__name", "expert__email")
     readonly_fields = ("created_at", "started_at", "submitted_at", "declined_at", "decline_reason")
@@ -50,7 +71,8 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(SurveyScoped):
+    survey_path = "invitation__survey"
     list_display = ("invitation", "consented_at", "submitted_at")
     list_select_related = ("invitation__expert", "invitation__survey")
     readonly_fields = (
@@ -69,9 +91,9 @@ class ResponseAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(SurveyScoped):
     list_display = ("created_at", "action", "actor_label", "survey", "invitation")
-    list_filter = ("action", "survey")
+    list_filter = ("action", ("survey", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("survey", "invitation__expert")
     readonly_fields = (
         "created_at",

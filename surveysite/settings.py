@@ -161,7 +161,8 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-# Not "no-referrer": that makes browsers send `Origin: null` on POSTs, failing Django's CSRF.
+# No Referer leaves any page; browsers then post forms with `Origin: null`, which
+# surveysite/csrf.py accepts only when the browser vouches for the same origin.
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -222,6 +223,19 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": env_int("RESULTS_REFRESH_SECONDS", 60),
     },
 }
+# Fieldwork: close surveys on their date, then queue the scheduled reminders that are due.
+# Both are idempotent (conditional updates, one delivery row per round), so a beat that
+# fires twice or late sends nothing twice.
+CELERY_BEAT_SCHEDULE["fieldwork-surveys-close-due"] = {
+    "task": "fieldwork.surveys_close_due",
+    "schedule": env_int("FIELDWORK_CLOSE_CHECK_SECONDS", 60),
+}
+CELERY_BEAT_SCHEDULE["fieldwork-reminders-due"] = {
+    "task": "fieldwork.reminders_due",
+    "schedule": env_int("FIELDWORK_REMINDER_CHECK_SECONDS", 600),
+}
+# Transient SMTP errors are retried after base, 2 x base, 4 x base... seconds.
+FIELDWORK_EMAIL_RETRY_BASE = env_int("FIELDWORK_EMAIL_RETRY_BASE", 30)
 CELERY_TIMEZONE = TIME_ZONE
 
 # Personal links appear in request paths; every log record passes this filter first.

@@ -5,8 +5,10 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 
 from responses.models import Survey
@@ -178,3 +180,72 @@ def celery_worker(transactional_db, postgres, settings):
         app.conf.task_always_eager, app.conf.task_default_queue = previous
         process.terminate()
         process.wait(timeout=20)
+
+
+# A real browser: Debian's chromium driven by Playwright, one per test process (two sync
+# Playwright instances cannot share a thread). Nothing downloads a browser.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    require(CHROMIUM.exists(), "needs Debian's chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the Django ORM calls the
+    # tests make from the same thread are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+    with sync_playwright() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
+def launch_browser(playwright):
+    """Start another chromium, for tests that close theirs on purpose."""
+
+    def launch():
+        return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+    return launch
+
+
+@pytest.fixture(scope="session")
+def browser(launch_browser):
+    browser = launch_browser()
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def new_context(browser, live_server):
+    """Fresh browser contexts (own cookies), closed after the test."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(base_url=live_server.url, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+    # Playwright's loop gives this thread another async context, with its own database
+    # connection; close it, or PostgreSQL cannot drop the test database at the end.
+    connections.close_all()
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()

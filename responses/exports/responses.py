@@ -12,12 +12,12 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
-from .analysis import RESULT_COLUMNS, STATED_COLLAPSE, stated_sector
-from .models import DONT_KNOW, GENDERS, SCALE_VALUES, STATED_SECTORS, Answer, Response
+from ..analysis import RESULT_COLUMNS, STATED_COLLAPSE, stated_sector
+from ..models import DONT_KNOW, GENDERS, SCALE_VALUES, STATED_SECTORS, Answer, Response
+from .writers import neutralise, unneutralise
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 WIDE_FIXED = ["respondent", "sector", "gender"]
 WIDE_TAIL = ["open_answer", "order_shown"]
 LONG_COLUMNS = ["respondent", "sector", "gender", "statement", "value"]
@@ -36,18 +36,6 @@ ERROR_FORMAT = "The file could not be read: {error}"
 
 SECTOR_CODES = {group for group, _ in STATED_COLLAPSE} | {code for code, _ in STATED_SECTORS}
 GENDER_CODES = {code for code, _ in GENDERS}
-
-
-def neutralise(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def unneutralise(value: str) -> str:
-    if value.startswith("'") and value[1:].startswith(FORMULA_START):
-        return value[1:]
-    return value
 
 
 # ---------------------------------------------------------------- per-statement results
@@ -176,31 +164,6 @@ def responses_long_rows(survey, *, anonymous: bool = True):
     for person in _respondents(survey, anonymous):
         for number, value in sorted(values.get(person["pk"], {}).items()):
             yield [person["respondent"], person["sector"], person["gender"], number, value]
-
-
-# ---------------------------------------------------------------- writers
-
-
-def write_csv(rows, stream) -> None:
-    writer = csv.writer(stream)
-    for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
-
-
-def csv_bytes(rows) -> bytes:
-    stream = io.StringIO()
-    write_csv(rows, stream)
-    return stream.getvalue().encode("utf-8")
-
-
-def xlsx_bytes(rows, title: str = "Sheet") -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    for row in rows:
-        sheet.append([None if cell == "" else neutralise(cell) for cell in row])
-    stream = io.BytesIO()
-    workbook.save(stream)
-    return stream.getvalue()
 
 
 # ---------------------------------------------------------------- import (wide format)

@@ -1,0 +1,35 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from responses.models import Survey
+from responses.services.experts import ImportRefused, experts_import, experts_parse
+
+
+class Command(BaseCommand):
+    help = (
+        "Import an expert list (CSV or XLSX with columns name, email, sector, affiliation) "
+        "into a survey, all or nothing. Problems are listed with their line numbers."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--survey", required=True, help="Survey slug.")
+        parser.add_argument("file", help="Path to a .csv or .xlsx file.")
+
+    def handle(self, *args, survey, file, **options):
+        found = Survey.objects.filter(slug=survey).first()
+        if found is None:
+            raise CommandError(f"No survey with the slug '{survey}'.")
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"No file at {path}.")
+        try:
+            parsed = experts_parse(survey=found, data=path.read_bytes(), filename=path.name)
+            if parsed.problems:
+                raise ImportRefused("Nothing was imported.", parsed.problems)
+            count = experts_import(survey=found, rows=parsed.rows)
+        except ImportRefused as refused:
+            for problem in refused.problems:
+                self.stderr.write(f"line {problem['line']}: {problem['message']}")
+            raise CommandError(str(refused)) from None
+        self.stdout.write(f"Imported {count} experts into '{found.slug}'.")

@@ -1,0 +1,25 @@
+"""Email backends that fail like real SMTP servers do, for the retry tests."""
+
+import smtplib
+
+from django.core.mail.backends.locmem import EmailBackend
+
+FAILURES = {"transient_left": 0}
+
+
+class FlakyBackend(EmailBackend):
+    """Refuses with a 451 (try later) while FAILURES['transient_left'] > 0."""
+
+    def send_messages(self, messages):
+        if FAILURES["transient_left"] > 0:
+            FAILURES["transient_left"] -= 1
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(messages)
+
+
+class RefusingBackend(EmailBackend):
+    """Refuses every recipient permanently (550)."""
+
+    def send_messages(self, messages):
+        recipients = {address: (550, b"5.1.1 No such user") for m in messages for address in m.to}
+        raise smtplib.SMTPRecipientsRefused(recipients)

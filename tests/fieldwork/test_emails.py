@@ -1,0 +1,260 @@
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from responses.models import AuditEvent, EmailDelivery, Invitation, Survey
+from responses.services import emails
+from responses.services.links import invitation_decline_url, invitation_url
+from responses.services.respondent import invitation_decline
+from responses.tasks import fieldwork as tasks
+
+from . import backends
+from .conftest import url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def send(django_capture_on_commit_callbacks):
+    """Run a service and then its on-commit callbacks, as a real request would."""
+
+    def run(function, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return function(**kwargs)
+
+    return run
+
+
+def test_email_render_merges_every_field_in_text_and_html(invitation):
+    survey = invitation.survey
+    survey.closes_at = timezone.now() + timedelta(days=10)
+    survey.researcher_name = "Dr Rita <Research>"
+    survey.save()
+    email = emails.email_render(invitation=invitation, kind="invitation")
+    assert email.subject == "Invitation: AGI safety and governance"
+    assert "Dear Alice Expert," in email.text
+    assert invitation_url(invitation) in email.text
+    assert invitation_decline_url(invitation) in email.text
+    closes = timezone.localtime(survey.closes_at)
+    assert f"{closes.day} {closes:%B %Y}" in email.text
+    assert "Dr Rita <Research>" in email.text
+    assert "Dr Rita &lt;Research&gt;" in email.html
+    assert f'<a href="{invitation_url(invitation)}">' in email.html
+
+
+def test_email_render_escapes_expert_names_in_html(invitation):
+    invitation.expert.name = "<script>x</script>"
+    email = emails.email_render(invitation=invitation, kind="reminder")
+    assert "<script>" not in email.html
+    assert "&lt;script&gt;x&lt;/script&gt;" in email.html
+
+
+def test_templates_save_refuses_unknown_fields_and_a_body_without_link(survey, researcher):
+    fields = emails.survey_templates(survey)
+    with pytest.raises(emails.EmailError, match=r"Unknown merge field \{nmae\}"):
+        emails.survey_templates_save(
+            survey=survey, actor=researcher, **fields | {"invitation_subject": "Hi {nmae}"}
+        )
+    with pytest.raises(emails.EmailError) as refused:
+        emails.survey_templates_save(
+            survey=survey, actor=researcher, **fields | {"reminder_body": "no link"}
+        )
+    assert str(refused.value) == emails.ERROR_LINK_MISSING
+    survey.refresh_from_db()
+    assert survey.invitation_subject == ""
+
+
+def test_email_settings_view_saves_and_previews_for_a_real_expert(
+    researcher_client, survey, invitation
+):
+    data = emails.survey_templates(survey) | {
+        "invitation_subject": "Your view on {survey_title}, {name}",
+        "researcher_name": "Rita R.",
+        "reminder_days": "7, 14",
+        "reminder_max": 2,
+    }
+    response = researcher_client.post(url("emails", survey), data, follow=True)
+    assert response.redirect_chain[-1][0] == url("email_preview", survey)
+    page = response.content.decode()
+    assert "Your view on AGI safety and governance, Alice Expert" in page
+    assert invitation_url(invitation) in page
+    survey.refresh_from_db()
+    assert (survey.reminder_days, survey.reminder_max, survey.researcher_name) == (
+        [7, 14],
+        2,
+        "Rita R.",
+    )
+
+
+def test_email_settings_view_refuses_bad_reminder_days(researcher_client, survey):
+    data = emails.survey_templates(survey) | {"reminder_days": "14, 7", "reminder_max": 2}
+    response = researcher_client.post(url("emails", survey), data)
+    assert response.status_code == 200
+    assert "rising" in response.content.decode()
+    survey.refresh_from_db()
+    assert survey.reminder_days == []
+
+
+def test_send_emails_after_commit_in_text_and_html(send, survey, invitation, researcher):
+    assert (
+        send(
+            emails.invitations_send,
+            survey=survey,
+            invitations=Invitation.objects.all(),
+            actor=researcher,
+        )
+        == 1
+    )
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["alice@example.org"]
+    assert message.alternatives[0].mimetype == "text/html"
+    invitation.refresh_from_db()
+    assert invitation.sent_at is not None
+    assert EmailDelivery.objects.get().status == EmailDelivery.Status.SENT
+    assert AuditEvent.objects.filter(invitation=invitation, action="expert.invited").count() == 1
+
+
+def test_send_is_not_enqueued_before_commit(django_capture_on_commit_callbacks, survey, invitation):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        emails.invitations_send(survey=survey, invitations=Invitation.objects.all())
+    assert len(callbacks) == 1
+    assert mail.outbox == []
+
+
+def test_send_twice_sends_one_email(send, survey, invitation):
+    send(emails.invitations_send, survey=survey, invitations=Invitation.objects.all())
+    assert send(emails.invitations_send, survey=survey, invitations=Invitation.objects.all()) == 0
+    delivery = EmailDelivery.objects.get()
+    tasks.delivery_send.delay(delivery_id=delivery.pk)
+    tasks.delivery_send.apply(kwargs={"delivery_id": delivery.pk})
+    tasks.deliveries_send.delay(delivery_ids=[delivery.pk, delivery.pk])
+    assert len(mail.outbox) == 1
+
+
+def test_send_refused_while_survey_is_draft(survey, invitation):
+    Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.DRAFT)
+    survey.refresh_from_db()
+    with pytest.raises(emails.EmailError) as refused:
+        emails.invitations_send(survey=survey, invitations=Invitation.objects.all())
+    assert str(refused.value) == emails.ERROR_NOT_OPEN
+    assert EmailDelivery.objects.count() == 0
+
+
+def test_send_retries_transient_errors_then_sends(send, settings, survey, invitation):
+    settings.EMAIL_BACKEND = "tests.fieldwork.backends.FlakyBackend"
+    backends.FAILURES["transient_left"] = 2
+    send(emails.invitations_send, survey=survey, invitations=Invitation.objects.all())
+    delivery = EmailDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (EmailDelivery.Status.SENT, 3)
+    assert len(mail.outbox) == 1
+
+
+def test_send_gives_up_after_retries_and_marks_failed(send, settings, survey, invitation):
+    settings.EMAIL_BACKEND = "tests.fieldwork.backends.FlakyBackend"
+    backends.FAILURES["transient_left"] = 100
+    send(emails.invitations_send, survey=survey, invitations=Invitation.objects.all())
+    backends.FAILURES["transient_left"] = 0
+    invitation.refresh_from_db()
+    assert invitation.failed_at is not None
+    assert invitation.failure_reason.startswith("Gave up retrying")
+    # The batch's attempt, then delivery_send's first try and its retries.
+    assert EmailDelivery.objects.get().attempts == 1 + tasks.MAX_RETRIES + 1
+    assert mail.outbox == []
+
+
+def test_send_permanent_refusal_marks_invitation_failed_visibly(
+    send, settings, researcher_client, survey, invitation
+):
+    settings.EMAIL_BACKEND = "tests.fieldwork.backends.RefusingBackend"
+    send(emails.invitations_send, survey=survey, invitations=Invitation.objects.all())
+    invitation.refresh_from_db()
+    assert "No such user" in invitation.failure_reason
+    assert EmailDelivery.objects.get().attempts == 1
+    page = researcher_client.get(url("invitations", survey)).content.decode()
+    assert "Failed / bounced" in page
+    assert "No such user" in page
+
+
+def invite(send, survey):
+    send(emails.invitations_send, survey=survey, invitations=Invitation.objects.all())
+    mail.outbox.clear()
+
+
+def test_remind_by_hand_only_writes_to_those_still_expected(
+    send, survey, invitation, other_invitation
+):
+    invite(send, survey)
+    invitation_decline(invitation=other_invitation, reason="")
+    count = send(emails.reminders_send, survey=survey, invitations=Invitation.objects.all())
+    assert count == 1
+    assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+    assert mail.outbox[0].subject == "Reminder: AGI safety and governance"
+    invitation.refresh_from_db()
+    assert invitation.reminders_sent == 1
+
+
+def test_scheduled_reminders_send_each_due_round_once(send, survey, invitation):
+    survey.reminder_days, survey.reminder_max = [7, 14], 2
+    survey.save()
+    invite(send, survey)
+    sent = timezone.now()
+    Invitation.objects.update(sent_at=sent - timedelta(days=8))
+    assert send(emails.reminders_due_send) == 1
+    assert send(emails.reminders_due_send) == 0
+    assert len(mail.outbox) == 1
+    assert send(emails.reminders_due_send, now=sent + timedelta(days=7)) == 1
+    assert send(emails.reminders_due_send, now=sent + timedelta(days=30)) == 0
+    assert [d.round for d in EmailDelivery.objects.filter(kind="reminder").order_by("round")] == [
+        1,
+        2,
+    ]
+    assert len(mail.outbox) == 2
+
+
+def test_scheduled_reminders_respect_the_maximum(send, survey, invitation):
+    survey.reminder_days, survey.reminder_max = [1, 2, 3], 1
+    survey.save()
+    invite(send, survey)
+    later = timezone.now() + timedelta(days=10)
+    send(emails.reminders_due_send, now=later)
+    send(emails.reminders_due_send, now=later)
+    assert len(mail.outbox) == 1
+
+
+def test_scheduled_reminders_stop_at_submission_and_close(
+    send, survey, invitation, other_invitation
+):
+    survey.reminder_days = [1]
+    survey.save()
+    invite(send, survey)
+    Invitation.objects.filter(pk=invitation.pk).update(submitted_at=timezone.now())
+    assert send(emails.reminders_due_send, now=timezone.now() + timedelta(days=2)) == 1
+    assert [m.to for m in mail.outbox] == [["bob@example.org"]]
+    Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.CLOSED)
+    Invitation.objects.update(reminders_sent=0)
+    EmailDelivery.objects.filter(kind="reminder").delete()
+    assert send(emails.reminders_due_send, now=timezone.now() + timedelta(days=2)) == 0
+
+
+def test_queued_reminder_is_not_sent_after_the_expert_declines(
+    django_capture_on_commit_callbacks, send, survey, invitation
+):
+    invite(send, survey)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        emails.reminders_send(survey=survey, invitations=Invitation.objects.all())
+    invitation_decline(invitation=invitation, reason="busy")
+    for callback in callbacks:
+        callback()
+    assert mail.outbox == []
+    assert EmailDelivery.objects.get(kind="reminder").error == "Not sent: the expert declined."
+
+
+def test_beat_schedule_runs_the_fieldwork_tasks(settings):
+    tasks_scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"fieldwork.reminders_due", "fieldwork.surveys_close_due"} <= tasks_scheduled
+    from surveysite.celery import app
+
+    assert {"fieldwork.reminders_due", "fieldwork.surveys_close_due"} <= set(app.tasks)

@@ -1,0 +1,102 @@
+"""With a real Celery worker on Redis and PostgreSQL, and real concurrency."""
+
+import threading
+import time
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from responses.models import EmailDelivery, Invitation
+from responses.services import emails
+from responses.services.surveys import invitation_create
+from responses.tasks import fieldwork as tasks
+
+
+def wait_for(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def sent_messages(folder):
+    return sum(path.read_text().count("\nSubject: ") for path in folder.glob("*.log"))
+
+
+@pytest.fixture
+def mail_dir(tmp_path, monkeypatch):
+    """The worker writes emails to files here (the environment is read when it starts)."""
+    monkeypatch.setenv("EMAIL_BACKEND", "file")
+    monkeypatch.setenv("EMAIL_FILE_PATH", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.worker
+def test_worker_sends_invitations_enqueued_on_commit(mail_dir, celery_worker, catalogue, survey):
+    for number in range(5):
+        invitation_create(survey=survey, email=f"w{number}@example.org", name=f"W {number}")
+    assert emails.invitations_send(survey=survey, invitations=Invitation.objects.all()) == 5
+    assert wait_for(lambda: Invitation.objects.filter(sent_at__isnull=False).count() == 5)
+    assert sent_messages(mail_dir) == 5
+    assert set(EmailDelivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.worker
+def test_worker_task_delivered_twice_sends_once(
+    mail_dir, celery_worker, catalogue, survey, invitation
+):
+    emails.invitations_send(survey=survey, invitations=Invitation.objects.all())
+    delivery = EmailDelivery.objects.get()
+    tasks.delivery_send.delay(delivery_id=delivery.pk)
+    tasks.deliveries_send.delay(delivery_ids=[delivery.pk])
+    tasks.delivery_send.delay(delivery_id=delivery.pk)
+    assert wait_for(lambda: EmailDelivery.objects.get().status == "sent")
+    time.sleep(1.0)  # let the duplicates run
+    assert sent_messages(mail_dir) == 1
+    assert EmailDelivery.objects.get().attempts == 1
+
+
+@pytest.mark.worker
+def test_worker_runs_scheduled_reminders_task(
+    mail_dir, celery_worker, catalogue, survey, invitation
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    survey.reminder_days = [1]
+    survey.save()
+    Invitation.objects.update(sent_at=timezone.now() - timedelta(days=2))
+    tasks.reminders_due.delay()
+    assert wait_for(lambda: Invitation.objects.get().reminders_sent == 1)
+    tasks.reminders_due.delay()
+    time.sleep(1.0)
+    assert sent_messages(mail_dir) == 1
+
+
+def test_delivery_claimed_by_two_threads_at_once_sends_one_email(
+    transactional_db, postgres, catalogue, survey, invitation
+):
+    EmailDelivery.objects.create(invitation=invitation, kind="invitation")
+    delivery = EmailDelivery.objects.get()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def run():
+        try:
+            barrier.wait()
+            outcomes.append(emails.delivery_send(delivery_id=delivery.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["sent", "skipped"]
+    assert len(mail.outbox) == 1
+    assert EmailDelivery.objects.get().attempts == 1
