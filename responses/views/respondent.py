@@ -78,7 +78,7 @@ def _remember(response, invitation: Invitation):
     return response
 
 
-def _gate(request, *, json: bool = False, need_response: bool = True):
+def _gate(request, *, json: bool = False, need_response: bool = True, allow_submitted=False):
     """The session's invitation, or the refusal to return instead."""
     invitation = _session_invitation(request)
     if invitation is None:
@@ -100,7 +100,7 @@ def _gate(request, *, json: bool = False, need_response: bool = True):
         if json:
             return None, _json_refusal("not_started", services.ERROR_NOT_STARTED, 403)
         return None, redirect("respondent:landing")
-    if need_response and response.submitted_at is not None:
+    if need_response and response.submitted_at is not None and not allow_submitted:
         if json:
             return None, _json_refusal("submitted", services.ERROR_SUBMITTED, 409)
         return None, redirect("respondent:landing")
@@ -276,19 +276,34 @@ def page(request, number: int):
 @private
 @require_POST
 def answer_autosave(request):
-    invitation, refusal = _gate(request, json=True)
-    if refusal is not None:
-        return refusal
-    response = invitation.response
+    invitation_id = session_invitation_id(request)
     try:
         answer = services.parse_answer(
             statement=request.POST.get("statement"),
             value=request.POST.get("value", ""),
             comment=request.POST.get("comment"),  # absent: keep the stored comment
         )
-        services.answer_save(response=response, answer=answer)
+    except services.RespondentError as error:
+        answer, refused = None, str(error)
+    if (
+        answer is not None
+        and invitation_id is not None
+        and services.answer_save_direct(invitation_id=invitation_id, answer=answer)
+    ):
+        return _autosaved(answer)
+    invitation, refusal = _gate(request, json=True)
+    if refusal is not None:
+        return refusal
+    if answer is None:
+        return _json_refusal("invalid", refused, 400)
+    try:
+        services.answer_save(response=invitation.response, answer=answer)
     except services.RespondentError as error:
         return _json_refusal("invalid", str(error), 400)
+    return _autosaved(answer)
+
+
+def _autosaved(answer):
     # Progress is counted by the page itself (questionnaire.js): one query less per save.
     return JsonResponse({"saved": True, "statement": answer.statement_id, "value": answer.value})
 
@@ -355,7 +370,9 @@ def submit(request):
     if response is not None and response.submitted_at is not None:
         # A double click or a second tab: the same thank-you page, one submission time.
         return redirect("respondent:thanks")
-    invitation, refusal = _gate(request)
+    # A second tab may submit between the check above and the one below: the service is
+    # idempotent, so let it through to the same thank-you page.
+    invitation, refusal = _gate(request, allow_submitted=True)
     if refusal is not None:
         return refusal
     services.response_submit(response=invitation.response)

@@ -215,3 +215,57 @@ def test_two_tabs_saving_at_once_never_duplicate_an_answer(survey, invitation, p
         thread.join()
     assert results == [200, 200, 200, 200]
     assert Answer.objects.filter(statement_id=pk).count() == 1
+
+
+@pytest.fixture
+def answering(started_client, invitation):
+    """Started: the next saves take the one-statement path."""
+    save(started_client, order(invitation)[0], "1")
+    return started_client
+
+
+def test_autosave_after_revocation_is_refused(answering, invitation):
+    from responses.services.surveys import invitation_revoke
+
+    invitation_revoke(invitation=invitation)
+    response = save(answering, order(invitation)[1], "2")
+    assert response.status_code == 403
+    assert response.json()["error"] == "session_expired"
+    assert not Answer.objects.filter(statement_id=order(invitation)[1]).exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({"status": Survey.Status.DRAFT}, 403),
+        ({"status": Survey.Status.CLOSED}, 410),
+        ({"opens_at": timezone.now() + timezone.timedelta(days=1)}, 403),
+        ({"closes_at": timezone.now() - timezone.timedelta(seconds=1)}, 410),
+    ],
+)
+def test_autosave_outside_the_open_period_is_refused(answering, invitation, survey, change, status):
+    Survey.objects.filter(pk=survey.pk).update(**change)
+    response = save(answering, order(invitation)[1], "2")
+    assert response.status_code == status
+    assert not Answer.objects.filter(statement_id=order(invitation)[1]).exists()
+
+
+def test_autosave_of_a_statement_outside_the_drawn_order_is_refused(answering, invitation):
+    from statements.models import Statement
+
+    stored = Response.objects.get(invitation=invitation)
+    outside = stored.statement_order.pop()
+    stored.save()
+    response = save(answering, outside, "2")
+    assert response.status_code == 400
+    assert response.json()["message"] == services.ERROR_STATEMENT
+    assert Statement.objects.filter(pk=outside).exists()
+    assert not Answer.objects.filter(statement_id=outside).exists()
+
+
+def test_autosave_updates_in_place_once_started(answering, invitation):
+    pk = order(invitation)[0]
+    save(answering, pk, "-88", "Changed my mind")
+    answer = Answer.objects.get(statement_id=pk)
+    assert (answer.value, answer.comment) == (-88, "Changed my mind")
+    assert Answer.objects.count() == 1

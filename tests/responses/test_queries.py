@@ -15,8 +15,9 @@ PAGE_GET_QUERIES = 4
 # invitation with survey and response, the page's answers and statements, one upsert of
 # every changed answer (the invitation is already started: no transaction, no claim)
 PAGE_POST_QUERIES = 4
-# invitation with survey and response, upsert: the expert's session is a signed cookie
-AUTOSAVE_QUERIES = 2
+# one upsert that checks the invitation, survey and response itself (the expert's session is
+# a signed cookie)
+AUTOSAVE_QUERIES = 1
 
 
 @pytest.fixture
