@@ -1,11 +1,13 @@
 """Fieldwork benchmark (issue 3): import 10,000 experts, send 10,000 invitations through a
 real Celery worker to the file email backend, and time the dashboard with 10,000 invitations.
 
-Needs PostgreSQL and Redis:
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> REDIS_URL=redis://127.0.0.1:6379/<n> \
-        .venv/bin/python bench/fieldwork.py [--experts 10000] [--write-results]
+Needs PostgreSQL and Redis. By default it drops and creates its own database
+`bench_fieldwork` on BENCH_POSTGRES (postgres://postgres@127.0.0.1:5432) and uses Redis
+database 15; DATABASE_URL and REDIS_URL override both:
+    .venv/bin/python bench/fieldwork.py [--experts 10000] [--no-write-results]
 
-It migrates the database it is given and adds a survey named bench-<timestamp>.
+It migrates the database, adds a survey named bench-<timestamp>, and rewrites the
+"Fieldwork (issue 3)" section of bench/RESULTS.md.
 """
 
 import argparse
@@ -21,6 +23,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+
+
+def own_database(name: str = "bench_fieldwork") -> str:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return f"{PG_SERVER}/{name}"
+
+
+if "DATABASE_URL" not in os.environ:
+    os.environ["DATABASE_URL"] = own_database()
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "surveysite.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
@@ -196,7 +213,7 @@ def main():
     parser.add_argument("--experts", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--concurrency", type=int, default=2)
-    parser.add_argument("--write-results", action="store_true")
+    parser.add_argument("--no-write-results", dest="write_results", action="store_false")
     args = parser.parse_args()
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         raise SystemExit("Set DATABASE_URL=postgres://... and REDIS_URL=redis://...")
