@@ -19,6 +19,7 @@ from django.utils import timezone
 from ..models import SECTOR_GROUPS, Expert, Invitation, Job, Survey
 from . import links
 from .audit import audit_log
+from .surveys import ERROR_EMAIL, ERROR_SECTOR, SECTOR_CODES
 
 REQUIRED_COLUMNS = ["name", "email", "sector", "affiliation"]
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -38,15 +39,12 @@ ERROR_XLSX = "The file could not be read as an Excel workbook (.xlsx)."
 ERROR_MISSING_COLUMNS = "Missing column(s): {columns}. The first line must name the columns."
 ERROR_DUPLICATE_COLUMN = "The column '{column}' appears more than once."
 ERROR_NAME = "The name is empty."
-ERROR_EMAIL = "'{email}' is not a valid email address."
-ERROR_SECTOR = "Unknown sector '{sector}'. Use one of: {choices}."
 ERROR_DUPLICATE_FILE = "{email} appears already on line {line}."
 ERROR_DUPLICATE_SURVEY = "{email} is already invited to this survey."
 ERROR_NO_ROWS = "The file has column names but no experts."
 ERROR_HAS_PROBLEMS = "The file has problems; nothing was imported."
 ERROR_ALREADY_USED = "This upload was already imported or has expired. Upload the file again."
 
-SECTOR_CODES = [code for code, _ in SECTOR_GROUPS]
 _SECTOR_LOOKUP = {code: code for code in SECTOR_CODES} | {
     label.lower(): code for code, label in SECTOR_GROUPS
 }

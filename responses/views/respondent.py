@@ -132,22 +132,23 @@ def _answer_rows(response) -> list[dict]:
     return rows
 
 
-@private
-@require_GET
-def link_open(request, secret: str):
+def _open_link(request, secret: str, then: str):
     invitation = selectors.invitation_by_secret(secret=secret)
     if invitation is None:
         return not_found(request)
-    return _remember(redirect("respondent:landing"), invitation)
+    return _remember(redirect(then), invitation)
+
+
+@private
+@require_GET
+def link_open(request, secret: str):
+    return _open_link(request, secret, "respondent:landing")
 
 
 @private
 @require_GET
 def link_decline(request, secret: str):
-    invitation = selectors.invitation_by_secret(secret=secret)
-    if invitation is None:
-        return not_found(request)
-    return _remember(redirect("respondent:decline"), invitation)
+    return _open_link(request, secret, "respondent:decline")
 
 
 @private
