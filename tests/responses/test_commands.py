@@ -106,7 +106,9 @@ def test_seed_demo_is_idempotent_and_prints_login_and_link(settings):
     first = run("seed_demo")
     second = run("seed_demo")
     assert Survey.objects.filter(slug="demo").count() == 1
-    assert Invitation.objects.count() == 4
+    assert Invitation.objects.count() == 4 + 24
+    assert Invitation.objects.filter(submitted_at__isnull=False).count() == 24
+    assert Survey.objects.get(slug="demo").snapshots.count() == 1
     assert "Admin login: admin / demo-password-123" in first
     link_lines = [
         line for line in second.splitlines() if line.startswith("Sample invitation link: ")

@@ -1,3 +1,4 @@
+import random
 import secrets
 
 from django.conf import settings
@@ -5,10 +6,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from responses.models import Survey
+from responses.models import GENDERS, SCALE_VALUES, SECTOR_GROUPS, STATED_SECTORS, Survey
+from responses.services import respondent
 from responses.services.links import invitation_url
+from responses.services.results import snapshot_refresh
 from responses.services.surveys import invitation_create, survey_create
 from statements.services import statements_load
+
+DEMO_RESPONDENTS = 24  # synthetic, submitted: the dashboard and the results have data to show
 
 DEMO_EXPERTS = [
     ("Ada Example", "ada@example.org", "agi_lab", "Example AI Lab"),
@@ -36,6 +41,7 @@ class Command(BaseCommand):
             )[0]
             for name, email, sector, aff in DEMO_EXPERTS
         ]
+        answered = self._demo_respondents(survey)
         self.stdout.write(f"Admin: {settings.SITE_URL}/admin/")
         if password:
             self.stdout.write(f"Admin login: admin / {password}")
@@ -43,7 +49,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Admin login: admin (password unchanged; set DEMO_ADMIN_PASSWORD to reset it)"
             )
-        self.stdout.write(f"Demo survey: '{survey.slug}' with {len(invitations)} invitations")
+        self.stdout.write(
+            f"Demo survey: '{survey.slug}' with {len(invitations)} open invitations and "
+            f"{answered} synthetic submitted responses"
+        )
+        self.stdout.write(f"Researcher dashboard: {settings.SITE_URL}/research/{survey.slug}/")
         self.stdout.write(f"Sample invitation link: {invitation_url(invitations[0])}")
 
     def _admin(self):
@@ -58,3 +68,38 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
         return user, password
+
+    def _demo_respondents(self, survey) -> int:
+        """Synthetic experts who answered, drawn with a fixed seed (the same every run)."""
+        draw = random.Random(2023)
+        sectors = [code for code, _ in SECTOR_GROUPS]
+        stated = [code for code, _ in STATED_SECTORS[:-1]]
+        genders = [code for code, _ in GENDERS]
+        created = 0
+        for n in range(1, DEMO_RESPONDENTS + 1):
+            invitation, new = invitation_create(
+                survey=survey,
+                email=f"respondent{n}@example.org",
+                name=f"Demo respondent {n}",
+                sector=sectors[n % len(sectors)],
+            )
+            if not new:
+                continue
+            response = respondent.response_start(invitation=invitation)
+            answers = [
+                respondent.AnswerInput(pk, draw.choice(SCALE_VALUES[:3] * 4 + SCALE_VALUES), "")
+                for pk in response.statement_order
+                if draw.random() > 0.1  # some left blank, as in the real survey
+            ]
+            respondent.answers_save(response=response, answers=answers)
+            respondent.response_background_save(
+                response=response,
+                sectors=[draw.choice(stated)],
+                gender=draw.choice(genders),
+                open_answer="",
+            )
+            respondent.response_submit(response=response)
+            created += 1
+        if created:
+            snapshot_refresh(survey=survey)
+        return survey.invitations.filter(submitted_at__isnull=False).count()
