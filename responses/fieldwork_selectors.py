@@ -123,16 +123,31 @@ class Rates:
     def started_rate(self):
         return self.started / self.invited if self.invited else None
 
+    # Percentages for display, e.g. 55.4 for 51 of 92 (the paper's one decimal).
+    @property
+    def submitted_pct(self):
+        return 100 * self.submitted_rate if self.invited else None
+
+    @property
+    def started_pct(self):
+        return 100 * self.started_rate if self.invited else None
+
+
+# Invited: the invitation reached the expert, by email or by a link the researcher passed on
+# (a started, submitted or declined invitation was reached, sent or not).
+_REACHED = (
+    Q(sent_at__isnull=False)
+    | Q(started_at__isnull=False)
+    | Q(submitted_at__isnull=False)
+    | Q(declined_at__isnull=False)
+)
+
 
 def _rates_aggregate():
     return {
-        "invited": Count("pk", filter=Q(sent_at__isnull=False)),
-        "started": Count(
-            "pk",
-            filter=Q(sent_at__isnull=False)
-            & (Q(started_at__isnull=False) | Q(submitted_at__isnull=False)),
-        ),
-        "submitted": Count("pk", filter=Q(sent_at__isnull=False, submitted_at__isnull=False)),
+        "invited": Count("pk", filter=_REACHED),
+        "started": Count("pk", filter=Q(started_at__isnull=False) | Q(submitted_at__isnull=False)),
+        "submitted": Count("pk", filter=Q(submitted_at__isnull=False)),
     }
 
 

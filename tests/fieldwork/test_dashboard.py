@@ -38,8 +38,8 @@ def test_dashboard_counts_states_and_rates(researcher_client, survey, many_invit
     rates = selectors.rates_overall(survey)
     assert (rates.invited, rates.started, rates.submitted) == (8, 4, 2)
     page = researcher_client.get(url("dashboard", survey)).content.decode()
-    assert "25%</strong> submitted (2 of 8 invited)" in page
-    assert "50%</strong> started (4 of 8)" in page
+    assert "25.0%</strong> submitted (2 of 8 invited)" in page
+    assert "50.0%</strong> started (4 of 8)" in page
 
 
 def test_dashboard_breaks_down_by_assigned_and_stated_sector(
@@ -199,3 +199,20 @@ def test_export_xlsx_cells_are_strings_not_formulas(researcher_client, survey, i
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet["A2"].data_type == "s"
     assert sheet["A2"].value == "'=1+1"
+
+
+def test_dashboard_response_rate_counts_links_passed_on_and_shows_one_decimal(
+    researcher_client, survey, many_invitations
+):
+    from django.utils import timezone
+
+    from responses.models import Invitation
+
+    invitations = many_invitations(92)
+    now = timezone.now()
+    # 91 emailed; the 92nd expert got their link by hand from the researcher.
+    Invitation.objects.filter(pk__in=[i.pk for i in invitations[:91]]).update(sent_at=now)
+    answered = [i.pk for i in invitations[:50]] + [invitations[91].pk]
+    Invitation.objects.filter(pk__in=answered).update(started_at=now, submitted_at=now)
+    page = researcher_client.get(f"/research/{survey.slug}/").content.decode()
+    assert "55.4%</strong> submitted (51 of 92 invited)" in page
