@@ -17,6 +17,14 @@ TABLE_SORTS = {
     "mean": ("mean", True),
     "dont_know": ("pct_dont_know", True),
 }
+TABLE_SORT_LABELS = {
+    "number": "paper number",
+    "n": "n",
+    "strongly_agree": "% strongly agree",
+    "total_agree": "% total agreement",
+    "mean": "mean",
+    "dont_know": "% I don't know",
+}
 EXPORTS = {
     "statements.csv": "text/csv; charset=utf-8",
     "statements.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -46,7 +54,12 @@ def results(request, survey):
     sort = request.GET.get("sort", "number")
     if sort not in TABLE_SORTS:
         sort = "number"
-    context = {"survey": survey, "snapshot": snapshot, "sort": sort, "sorts": TABLE_SORTS}
+    context = {
+        "survey": survey,
+        "snapshot": snapshot,
+        "sort": sort,
+        "sort_labels": TABLE_SORT_LABELS,
+    }
     if snapshot is not None:
         tables = snapshot.tables
         chart_sort = sort if sort in charts.SORTS else "number"
