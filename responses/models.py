@@ -174,11 +174,16 @@ class Response(models.Model):
 
 class Answer(models.Model):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    # Copied from the response's invitation, never changed: the results count one survey's
+    # answers without joining them to their responses (responses/grouping.py).
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+", editable=False)
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="answers")
     # -2..2, or -88 for "I don't know"; NULL when cleared (a comment may remain).
     value = models.SmallIntegerField(null=True, blank=True, choices=SCALE)
     comment = models.TextField(blank=True, max_length=COMMENT_MAX_LENGTH)
     updated_at = models.DateTimeField()
+    # The respondent's packed group key (responses/grouping.py); NULL until submitted.
+    group_key = models.SmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
