@@ -108,8 +108,11 @@ def count_tables(*, survey_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     sql, params = _counts_sql(survey_id)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Compiling this query costs more than running it; LOCAL ends with the transaction.
+            # LOCAL: until the transaction ends. JIT compiling costs more than this query;
+            # and grouping in index order (index answer_results) beats hashing 30,000
+            # groups, which the planner underrates (bench/RESULTS.md).
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL enable_hashagg = off")
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     frame = pd.DataFrame(rows, columns=["k", "statement_id", "value", "n"])

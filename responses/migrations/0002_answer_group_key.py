@@ -30,6 +30,7 @@ class Migration(migrations.Migration):
             model_name="answer",
             name="survey",
             field=models.ForeignKey(
+                db_index=False,
                 editable=False,
                 null=True,
                 on_delete=django.db.models.deletion.CASCADE,
@@ -42,10 +43,17 @@ class Migration(migrations.Migration):
             model_name="answer",
             name="survey",
             field=models.ForeignKey(
+                db_index=False,
                 editable=False,
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="+",
                 to="responses.survey",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="answer",
+            index=models.Index(
+                fields=["survey", "group_key", "statement", "value"], name="answer_results"
             ),
         ),
     ]
