@@ -28,6 +28,7 @@ SURVEY = SimpleNamespace(title="Bare baseline")
 def bare_answer(request):
     row = Answer(
         response_id=int(request.POST["response"]),
+        survey_id=int(request.POST["survey"]),
         statement_id=int(request.POST["statement"]),
         value=int(request.POST["value"]),
         comment=request.POST.get("comment", ""),

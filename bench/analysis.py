@@ -77,6 +77,22 @@ def synthetic(respondents: int, seed: int = 4):
     return people, values
 
 
+def group_keys(people):
+    """Each respondent's packed group key, as the submission stores it on their answers."""
+    import numpy as np
+
+    from responses.grouping import group_key
+
+    return np.array(
+        [
+            group_key(assigned=str(sector), sectors=json.loads(str(stated)), gender=str(gender))
+            for sector, stated, gender in zip(
+                people["sector"], people["stated"], people["gender"], strict=True
+            )
+        ]
+    )
+
+
 def load_postgres(respondents: int) -> None:
     import numpy as np
     import pandas as pd
@@ -90,6 +106,7 @@ def load_postgres(respondents: int) -> None:
         list(Statement.objects.order_by("number").values_list("pk", flat=True))
     )
     people, values = synthetic(respondents)
+    keys = group_keys(people)
     ids = np.arange(1, respondents + 1)
     now = "2024-01-01 00:00:00+00"
     order = json.dumps([int(pk) for pk in statement_ids])
@@ -144,6 +161,8 @@ def load_postgres(respondents: int) -> None:
             frame = pd.DataFrame(
                 {
                     "response_id": np.repeat(ids[start : start + chunk], 50),
+                    "survey_id": survey.pk,
+                    "group_key": np.repeat(keys[start : start + chunk], 50),
                     "statement_id": np.tile(statement_ids, len(block)),
                     "value": block.ravel(),
                 }
@@ -153,7 +172,8 @@ def load_postgres(respondents: int) -> None:
             frame["updated_at"] = now
             _copy(
                 cursor,
-                "responses_answer (response_id, statement_id, value, comment, updated_at)",
+                "responses_answer (response_id, survey_id, group_key, statement_id, value, "
+                "comment, updated_at)",
                 frame,
             )
         for table in ("expert", "invitation", "response"):
@@ -258,6 +278,7 @@ def sqlite_phase(respondents: int) -> dict:
     survey = survey_new()
     statement_ids = list(Statement.objects.order_by("number").values_list("pk", flat=True))
     people, values = synthetic(respondents)
+    keys = group_keys(people)
     now = "2024-01-01 00:00:00"
     with connection.cursor() as cursor:
         cursor.executemany(
@@ -284,10 +305,17 @@ def sqlite_phase(respondents: int) -> dict:
             ],
         )
         cursor.executemany(
-            "INSERT INTO responses_answer (response_id, statement_id, value, comment, updated_at) "
-            "VALUES (%s, %s, %s, '', %s)",
+            "INSERT INTO responses_answer (response_id, survey_id, group_key, statement_id, "
+            "value, comment, updated_at) VALUES (%s, %s, %s, %s, %s, '', %s)",
             [
-                (i + 1, statement_ids[j], None if values[i, j] == 99 else int(values[i, j]), now)
+                (
+                    i + 1,
+                    survey.pk,
+                    int(keys[i]),
+                    statement_ids[j],
+                    None if values[i, j] == 99 else int(values[i, j]),
+                    now,
+                )
                 for i in range(respondents)
                 for j in range(50)
             ],

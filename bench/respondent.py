@@ -93,9 +93,9 @@ def server_env(database: str, port: int) -> dict:
     }
 
 
-def seed(env: dict, experts: int) -> tuple[list[str], list[int]]:
+def seed(env: dict, experts: int) -> tuple[list[str], list[tuple[int, int]]]:
     """Migrate, then one open survey with `experts` started responses. Returns their link
-    paths and response ids."""
+    paths and (response id, survey id) pairs."""
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "surveysite.settings"
     sys.path.insert(0, str(ROOT))
@@ -116,7 +116,7 @@ def seed(env: dict, experts: int) -> tuple[list[str], list[int]]:
         invitation, _ = invitation_create(
             survey=survey, email=f"expert{n}@bench.example.org", name=f"Expert {n}"
         )
-        responses.append(response_start(invitation=invitation).pk)
+        responses.append((response_start(invitation=invitation).pk, survey.pk))
         links.append(f"/s/{link_secret(invitation.link_nonce)}/")
     connections.close_all()
     return links, responses
@@ -182,9 +182,10 @@ class Client:
 class Expert:
     """Alternates one autosave and one page load; `bare` does the same on the baseline."""
 
-    def __init__(self, port: int, link: str, response_id: int, bare: bool):
+    def __init__(self, port: int, link: str, ids: tuple[int, int], bare: bool):
         self.client = Client(port)
-        self.link, self.response_id, self.bare = link, response_id, bare
+        self.link, self.bare = link, bare
+        self.response_id, self.survey_id = ids
         self.token, self.statements, self.page_total = "", [], 1
         self.last_kind = "page"
 
@@ -231,7 +232,8 @@ class Expert:
         }
         path = "/survey/answer/"
         if self.bare:
-            form["response"], path = self.response_id, "/bench/bare/answer/"
+            form["response"], form["survey"] = self.response_id, self.survey_id
+            path = "/bench/bare/answer/"
         headers = {"X-CSRFToken": self.token, "Accept": "application/json"}
         status, _, data, elapsed = self.client.request("POST", path, form, headers)
         return status == 200 and b'"saved": true' in data, elapsed

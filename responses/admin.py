@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from .access import surveys_for_user
 from .models import Answer, AuditEvent, Expert, Invitation, Response, Survey
+from .services.grouping import answers_regroup
 
 
 class SurveyScoped(admin.ModelAdmin):
@@ -39,6 +40,11 @@ class ExpertAdmin(SurveyScoped):
     list_filter = ("sector",)
     search_fields = ("name", "email", "affiliation")
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "sector" in form.changed_data:
+            answers_regroup(expert=obj, actor=request.user)
+
 
 @admin.register(Invitation)
 class InvitationAdmin(SurveyScoped):
@@ -57,6 +63,11 @@ class InvitationAdmin(SurveyScoped):
     readonly_fields = ("created_at", "started_at", "submitted_at", "declined_at", "decline_reason")
     exclude = ("link_nonce", "link_hash")
     raw_id_fields = ("expert",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The answers carry their invitation's survey and their expert's sector.
+        fields = super().get_readonly_fields(request, obj)
+        return fields if obj is None else (*fields, "survey", "expert")
 
 
 class AnswerInline(admin.TabularInline):

@@ -2,9 +2,11 @@
 
 Answers take six values, so every figure here follows from how many answers each statement
 (and each group) got of each value. PostgreSQL or SQLite does the counting in ONE
-`GROUP BY (assigned sector, stated sector, gender, statement, value)` over the submitted
-responses; every table, group view and test below is a marginal of that crossed table,
-computed with pandas and numpy. Nothing is computed row by row.
+`GROUP BY (group key, statement, value)` over the answers of the submitted responses, where
+the group key packs assigned sector × stated sector × gender and is stored on each answer
+(responses/grouping.py), so the count reads one table. Every table, group view and test
+below is a marginal of that crossed table, computed with pandas and numpy. Nothing is
+computed row by row.
 
 Conventions (../shared/SURVEY.md):
 - Only SUBMITTED responses count (Response.submitted_at set); a saved but unsubmitted
@@ -25,10 +27,11 @@ import math
 
 import numpy as np
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
 from scipy import stats as scipy_stats
 
-from .models import DONT_KNOW, GENDERS, SECTOR_GROUPS, Answer, Expert, Invitation, Response
+from . import grouping
+from .models import DONT_KNOW, GENDERS, SECTOR_GROUPS, Answer
 
 CODE_VERSION = "analysis-1"
 
@@ -50,14 +53,6 @@ RESULT_COLUMNS = (
 )
 EXTRA_COLUMNS = ["iqr", "dont_know_pct", "polarisation"]
 
-# Stated sector codes → collapsed group, in priority order (first match wins).
-STATED_COLLAPSE = [
-    ("agi_lab", ["agi_lab"]),
-    ("academia", ["academia"]),
-    ("civil_society", ["think_tank", "nonprofit"]),
-    ("other", ["tech_company", "government", "consulting", "other"]),
-    ("prefer_not_to_say", ["prefer_not_to_say"]),
-]
 STATED_GROUPS = [("agi_lab", "AGI lab"), ("academia", "Academia")] + [
     ("civil_society", "Civil society"),
     ("other", "Other"),
@@ -79,75 +74,45 @@ GROUPINGS = {
 KEY_COLUMNS = ["assigned", "stated", "gender"]
 
 
-def stated_sector(sectors) -> str:
-    """The collapsed group of a list of stated sector codes (Python twin of the SQL)."""
-    chosen = set(sectors or [])
-    for group, codes in STATED_COLLAPSE:
-        if chosen.intersection(codes):
-            return group
-    return ""
-
-
-# Each respondent's three group keys, packed into one small integer in SQL so that the big
-# GROUP BY hashes one int instead of three strings. Unknown codes count as blank.
-ASSIGNED_KEYS = [""] + [code for code, _ in SECTOR_GROUPS]
-STATED_KEYS = [""] + [group for group, _ in STATED_COLLAPSE]
-GENDER_KEYS = [""] + [code for code, _ in GENDERS]
-
-
-def _index_case_sql(column: str, keys: list[str]) -> tuple[str, list]:
-    whens = " ".join(f"WHEN {column} = %s THEN {i}" for i in range(1, len(keys)))
-    return f"CASE {whens} ELSE 0 END", keys[1:]
-
-
-def _stated_case_sql() -> tuple[str, list]:
-    # JSON lists as text on both databases, e.g. ["agi_lab", "academia"]; the quoted codes
-    # cannot overlap, so LIKE '%"code"%' is an exact membership test.
-    whens, params = [], []
-    for i, (_, codes) in enumerate(STATED_COLLAPSE, start=1):
-        tests = " OR ".join("CAST(r.sectors AS text) LIKE %s" for _ in codes)
-        whens.append(f"WHEN {tests} THEN {i}")
-        params += [f'%"{code}"%' for code in codes]
-    return "CASE " + " ".join(whens) + " ELSE 0 END", params
-
-
 def _counts_sql(survey_id: int) -> tuple[str, list]:
     """One statement, so answers and respondents come from the same moment: the answer
-    counts by (key, statement, value), then the respondent counts by key (statement NULL).
-    MATERIALIZED makes the database compute the keys once per respondent, not per answer."""
-    assigned, p1 = _index_case_sql("e.sector", ASSIGNED_KEYS)
-    stated, p2 = _stated_case_sql()
-    gender, p3 = _index_case_sql("r.gender", GENDER_KEYS)
-    g1, g2 = len(GENDER_KEYS), len(GENDER_KEYS) * len(STATED_KEYS)
+    counts by (key, statement, value) from the answers alone (each carries its survey and
+    its respondent's key), then the respondent counts by key (statement NULL), keyed by
+    the same rule from the responses."""
+    respondents, params = grouping.respondents_sql(
+        "i.survey_id = %s AND r.submitted_at IS NOT NULL"
+    )
     # Only table names from the models are formatted in; every value is a parameter.
     sql = (
-        f"WITH resp AS MATERIALIZED (SELECT r.id AS id, "  # noqa: S608
-        f"({assigned}) * {g2} + ({stated}) * {g1} + ({gender}) AS k "
-        f"FROM {Response._meta.db_table} r "
-        f"JOIN {Invitation._meta.db_table} i ON i.id = r.invitation_id "
-        f"JOIN {Expert._meta.db_table} e ON e.id = i.expert_id "
-        f"WHERE i.survey_id = %s AND r.submitted_at IS NOT NULL) "
-        f"SELECT resp.k, a.statement_id, a.value, count(*) "
-        f"FROM {Answer._meta.db_table} a JOIN resp ON a.response_id = resp.id "
-        f"WHERE a.value IS NOT NULL GROUP BY resp.k, a.statement_id, a.value "
-        f"UNION ALL SELECT k, NULL, NULL, count(*) FROM resp GROUP BY k"
+        f"SELECT group_key, statement_id, value, count(*) "  # noqa: S608
+        f"FROM {Answer._meta.db_table} WHERE survey_id = %s "
+        f"AND group_key IS NOT NULL AND value IS NOT NULL "
+        f"GROUP BY group_key, statement_id, value "
+        f"UNION ALL SELECT k, NULL, NULL, count(*) FROM ({respondents}) resp GROUP BY k"
     )
-    return sql, p1 + p2 + p3 + [survey_id]
+    return sql, [survey_id] + params + [survey_id]
 
 
 def _decode(frame: pd.DataFrame) -> pd.DataFrame:
     k = frame.pop("k").to_numpy(dtype=np.int64)
-    g1, g2 = len(GENDER_KEYS), len(GENDER_KEYS) * len(STATED_KEYS)
-    frame.insert(0, "gender", np.asarray(GENDER_KEYS, dtype=object)[k % g1])
-    frame.insert(0, "stated", np.asarray(STATED_KEYS, dtype=object)[(k % g2) // g1])
-    frame.insert(0, "assigned", np.asarray(ASSIGNED_KEYS, dtype=object)[k // g2])
+    g1, g2 = grouping.GENDER_SPAN, grouping.STATED_SPAN
+    frame.insert(0, "gender", np.asarray(grouping.GENDER_KEYS, dtype=object)[k % g1])
+    frame.insert(0, "stated", np.asarray(grouping.STATED_KEYS, dtype=object)[(k % g2) // g1])
+    frame.insert(0, "assigned", np.asarray(grouping.ASSIGNED_KEYS, dtype=object)[k // g2])
     return frame
 
 
+@transaction.atomic
 def count_tables(*, survey_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(answer counts by keys × statement × value, respondent counts by keys), one query."""
     sql, params = _counts_sql(survey_id)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # LOCAL: until the transaction ends. JIT compiling costs more than this query;
+            # and grouping in index order (index answer_results) beats hashing 30,000
+            # groups, which the planner underrates (bench/RESULTS.md).
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL enable_hashagg = off")
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     frame = pd.DataFrame(rows, columns=["k", "statement_id", "value", "n"])

@@ -174,11 +174,18 @@ class Response(models.Model):
 
 class Answer(models.Model):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    # Copied from the response's invitation, never changed: the results count one survey's
+    # answers without joining them to their responses (responses/grouping.py).
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False
+    )
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="answers")
     # -2..2, or -88 for "I don't know"; NULL when cleared (a comment may remain).
     value = models.SmallIntegerField(null=True, blank=True, choices=SCALE)
     comment = models.TextField(blank=True, max_length=COMMENT_MAX_LENGTH)
     updated_at = models.DateTimeField()
+    # The respondent's packed group key (responses/grouping.py); NULL until submitted.
+    group_key = models.SmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -190,7 +197,14 @@ class Answer(models.Model):
                 name="answer_value_on_scale",
             ),
         ]
-        indexes = [models.Index(fields=["statement", "value"])]
+        indexes = [
+            models.Index(fields=["statement", "value"]),
+            # The results read a survey's answers from this index alone, in key order:
+            # no hashing, no table access (it also serves the survey foreign key).
+            models.Index(
+                fields=["survey", "group_key", "statement", "value"], name="answer_results"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.statement_id}: {self.value}"

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from openpyxl import load_workbook
 
-from ..analysis import RESULT_COLUMNS, STATED_COLLAPSE, stated_sector
+from ..analysis import RESULT_COLUMNS
+from ..grouping import STATED_COLLAPSE, stated_sector
 from ..models import DONT_KNOW, GENDERS, SCALE_VALUES, STATED_SECTORS, Answer, Response
 from .writers import neutralise, unneutralise
 

@@ -9,6 +9,7 @@ from ..exports import parse_wide, read_table
 from ..models import SECTOR_GROUPS, Answer, Expert, Invitation, Response, Survey
 from . import links
 from .audit import audit_log
+from .grouping import answers_group
 
 # A collapsed sector is stored as one stated code that collapses back to it.
 STATED_FOR_GROUP = {
@@ -100,9 +101,16 @@ def _create(survey: Survey, people) -> None:
     )
     Answer.objects.bulk_create(
         [
-            Answer(response=response, statement_id=statement_id, value=value, updated_at=now)
+            Answer(
+                response=response,
+                survey=survey,
+                statement_id=statement_id,
+                value=value,
+                updated_at=now,
+            )
             for response, person in zip(responses, people, strict=True)
             for statement_id, value in person.answers.items()
         ],
         batch_size=5000,
     )
+    answers_group(response_ids=[response.pk for response in responses])

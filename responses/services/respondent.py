@@ -10,6 +10,7 @@ from django.utils import timezone
 from ..models import COMMENT_MAX_LENGTH, SCALE_VALUES, Answer, Invitation, Response, Survey
 from ..selectors import survey_is_open
 from .audit import audit_log
+from .grouping import answers_group
 
 ERROR_VALUE = "Please choose one of the six answers offered."
 ERROR_STATEMENT = "This statement is not part of your questionnaire."
@@ -132,6 +133,7 @@ def _upsert(response: Response, answers: list[AnswerInput], now) -> None:
         rows = [
             Answer(
                 response=response,
+                survey_id=response.invitation.survey_id,
                 statement_id=answer.statement_id,
                 value=answer.value,
                 comment=answer.comment or "",
@@ -231,6 +233,7 @@ def response_submit(*, response: Response) -> Response:
         )
         if claimed:
             Invitation.objects.filter(pk=invitation.pk).update(submitted_at=now)
+            answers_group(response_ids=[response.pk])
             Survey.objects.filter(pk=invitation.survey_id, results_stale_since__isnull=True).update(
                 results_stale_since=now
             )

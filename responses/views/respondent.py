@@ -363,19 +363,24 @@ def review(request):
     return render(request, "respondent/review.html", context)
 
 
+def _submitted(request) -> bool:
+    invitation = _session_invitation(request)
+    response = selectors.response_or_none(invitation) if invitation else None
+    return response is not None and response.submitted_at is not None
+
+
 @private
 @require_POST
 def submit(request):
-    invitation = _session_invitation(request)
-    response = selectors.response_or_none(invitation) if invitation else None
-    if response is not None and response.submitted_at is not None:
+    if _submitted(request):
         # A double click or a second tab: the same thank-you page, one submission time.
         return redirect("respondent:thanks")
     # A second tab may submit between the check above and the one below: the service is
     # idempotent, so let it through to the same thank-you page.
     invitation, refusal = _gate(request, allow_submitted=True)
     if refusal is not None:
-        return refusal
+        # The other tab may have submitted between the check above and the gate.
+        return redirect("respondent:thanks") if _submitted(request) else refusal
     services.response_submit(response=invitation.response)
     return redirect("respondent:thanks")
 

@@ -119,7 +119,7 @@ def test_invitation_table_shows_answered_count_for_partial_responses(
     response = Response.objects.create(invitation=invitation, consented_at=now, statement_order=[])
     statements = list(survey.statements.all()[:3])
     for statement, value in zip(statements, [1, -88, None], strict=True):
-        response.answers.create(statement=statement, value=value, updated_at=now)
+        response.answers.create(statement=statement, survey=survey, value=value, updated_at=now)
     Invitation.objects.filter(pk=invitation.pk).update(sent_at=now, started_at=now)
     row = selectors.invitations_table(survey).get(pk=invitation.pk)
     assert (row.state, row.answered) == ("started", 2)

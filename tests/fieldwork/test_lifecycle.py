@@ -68,7 +68,9 @@ def answered(invitation):
     response = Response.objects.create(
         invitation=invitation, consented_at=now, statement_order=[], submitted_at=now
     )
-    response.answers.create(statement=Statement.objects.first(), value=2, updated_at=now)
+    response.answers.create(
+        statement=Statement.objects.first(), survey=invitation.survey, value=2, updated_at=now
+    )
     Expert.objects.filter(pk=invitation.expert_id).update(attributes={"city": "Oxford"})
     return response
 

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from responses.models import Answer, Response
+from responses.services.grouping import answers_group
 from responses.services.surveys import invitation_create
 from statements.models import Statement
 
@@ -39,9 +40,16 @@ def respond(
         submitted_at=now if submitted else None,
     )
     Answer.objects.bulk_create(
-        Answer(response=response, statement_id=by_number[number], value=value, updated_at=now)
+        Answer(
+            response=response,
+            survey=survey,
+            statement_id=by_number[number],
+            value=value,
+            updated_at=now,
+        )
         for number, value in answers.items()
     )
+    answers_group(response_ids=[response.pk])
     return response
 
 

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from responses import analysis
+from responses import analysis, grouping
 from responses.services.results import survey_statements
 
 from .conftest import respond
@@ -98,7 +98,7 @@ def test_headline_counts_majority_agreement(survey):
     ],
 )
 def test_stated_sector_collapses_by_priority(survey, sectors, group):
-    assert analysis.stated_sector(sectors) == group
+    assert grouping.stated_sector(sectors) == group
     respond(survey, answers={1: 1}, stated=sectors)
     answers, sizes = analysis.count_tables(survey_id=survey.pk)
     assert list(sizes["stated"]) == [group]
