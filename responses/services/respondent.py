@@ -165,8 +165,8 @@ def _mark_started(invitation: Invitation, now) -> bool:
 # Anything it does not accept (first answer, closed, submitted, revoked, not in the order)
 # falls back to the full path, which decides and explains; so it must stay strictly narrower.
 _DIRECT_UPSERT = """
-INSERT INTO {answer} (response_id, statement_id, value, comment, updated_at)
-SELECT r.id, %s, %s, %s, %s
+INSERT INTO {answer} (survey_id, response_id, statement_id, value, comment, updated_at)
+SELECT s.id, r.id, %s, %s, %s, %s
 FROM {invitation} i
 JOIN {survey} s ON s.id = i.survey_id
 JOIN {response} r ON r.invitation_id = i.id

@@ -379,8 +379,7 @@ def submit(request):
     # idempotent, so let it through to the same thank-you page.
     invitation, refusal = _gate(request, allow_submitted=True)
     if refusal is not None:
-        # The other tab may have submitted between the check above and the gate.
-        return redirect("respondent:thanks") if _submitted(request) else refusal
+        return refusal
     services.response_submit(response=invitation.response)
     return redirect("respondent:thanks")
 
