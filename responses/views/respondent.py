@@ -196,7 +196,6 @@ def _page_context(invitation, response, number: int, errors=None) -> dict:
         "survey": invitation.survey,
         "response": response,
         "items": items,
-        "scale": SCALE,
         "number": number,
         "pages": range(1, pages + 1),
         "page_total": pages,
