@@ -1,13 +1,15 @@
 from ..models import AuditEvent
 
 
-def audit_log(*, action: str, survey=None, invitation=None, actor=None, actor_label="", data=None):
-    """Record who did what. `action` is a dotted name such as `expert.submitted`."""
+def audit_event(
+    *, action: str, survey=None, invitation=None, actor=None, actor_label="", data=None
+):
+    """An unsaved audit event. `action` is a dotted name such as `expert.submitted`."""
     if invitation is not None and survey is None:
         survey = invitation.survey
     if actor is not None and not actor_label:
         actor_label = actor.get_username()
-    return AuditEvent.objects.create(
+    return AuditEvent(
         survey=survey,
         invitation=invitation,
         actor=actor,
@@ -15,3 +17,10 @@ def audit_log(*, action: str, survey=None, invitation=None, actor=None, actor_la
         action=action,
         data=data or {},
     )
+
+
+def audit_log(**event):
+    """Record who did what (see `audit_event` for the arguments)."""
+    entry = audit_event(**event)
+    entry.save()
+    return entry

@@ -9,7 +9,7 @@ with a conditional update PENDING -> SENDING; only the claimer sends.
 import re
 import smtplib
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,9 +19,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.html import escape
 
-from ..models import EmailDelivery, Invitation, Survey
+from ..models import AuditEvent, EmailDelivery, Invitation, Survey
 from ..selectors import survey_is_open
-from .audit import audit_log
+from .audit import audit_event, audit_log
 from .links import invitation_decline_url, invitation_url
 
 Kind = EmailDelivery.Kind
@@ -296,13 +296,13 @@ def _still_wanted(invitation: Invitation) -> str:
     """Why this email should no longer go out, or '' when it should."""
     if not survey_is_open(survey=invitation.survey):
         return "the survey is not open"
-    for field, reason in (
+    for name, reason in (
         ("revoked_at", "the link was revoked"),
         ("submitted_at", "the expert has submitted"),
         ("declined_at", "the expert declined"),
         ("failed_at", "earlier email failed"),
     ):
-        if getattr(invitation, field) is not None:
+        if getattr(invitation, name) is not None:
             return reason
     return ""
 
@@ -317,22 +317,62 @@ def _is_transient(error: Exception) -> bool:
 
 
 def delivery_send(*, delivery_id: int, connection=None) -> str:
-    """Send one claimed email. Returns 'sent', 'skipped' or 'failed'; raises
-    TransientEmailError after releasing the claim, so that a retry can take it."""
-    claimed = EmailDelivery.objects.filter(
-        pk=delivery_id, status=EmailDelivery.Status.PENDING
-    ).update(status=EmailDelivery.Status.SENDING, attempts=F("attempts") + 1)
-    if not claimed:
-        return "skipped"
-    delivery = EmailDelivery.objects.select_related("invitation__survey", "invitation__expert").get(
-        pk=delivery_id
-    )
-    invitation = delivery.invitation
-    reason = _still_wanted(invitation)
-    if reason:
-        _delivery_close(delivery, EmailDelivery.Status.FAILED, f"Not sent: {reason}.")
-        return "skipped"
-    rendered = email_render(invitation=invitation, kind=delivery.kind)
+    """Send one email. Returns 'sent', 'skipped' or 'failed'; raises TransientEmailError
+    after releasing the claim, so that a retry can take it."""
+    outcome = deliveries_send(delivery_ids=[delivery_id], connection=connection)
+    if outcome.transient:
+        raise TransientEmailError(outcome.transient[delivery_id])
+    return "sent" if outcome.sent else ("failed" if outcome.failed else "skipped")
+
+
+@dataclass
+class BatchOutcome:
+    sent: int = 0
+    failed: int = 0
+    transient: dict = field(default_factory=dict)  # delivery id -> error, claim released
+
+
+def deliveries_send(*, delivery_ids: list[int], connection=None) -> BatchOutcome:
+    """Send a batch over one connection. Each email is claimed on its own by a conditional
+    update right before it goes out, so a repeated or concurrent batch never sends twice; the
+    bookkeeping of the sent ones is written together at the end (one transaction, not three
+    writes per email). A worker killed mid-batch leaves its sent emails 'sending': never
+    resent, which is the side to err on."""
+    outcome = BatchOutcome()
+    sent = []
+    deliveries = EmailDelivery.objects.select_related(
+        "invitation__survey", "invitation__expert"
+    ).filter(pk__in=delivery_ids, status=EmailDelivery.Status.PENDING)
+    for delivery in deliveries.order_by("pk"):
+        claimed = EmailDelivery.objects.filter(
+            pk=delivery.pk, status=EmailDelivery.Status.PENDING
+        ).update(status=EmailDelivery.Status.SENDING, attempts=F("attempts") + 1)
+        if not claimed:
+            continue
+        reason = _still_wanted(delivery.invitation)
+        if reason:
+            _delivery_close(delivery, EmailDelivery.Status.FAILED, f"Not sent: {reason}.")
+            continue
+        try:
+            _message(delivery, connection).send()
+        except (smtplib.SMTPException, OSError) as error:
+            if _is_transient(error):
+                EmailDelivery.objects.filter(pk=delivery.pk).update(
+                    status=EmailDelivery.Status.PENDING, error=str(error)[:1000]
+                )
+                outcome.transient[delivery.pk] = str(error)
+            else:
+                delivery_fail(delivery_id=delivery.pk, reason=str(error))
+                outcome.failed += 1
+            continue
+        sent.append(delivery)
+    _deliveries_sent(sent)
+    outcome.sent = len(sent)
+    return outcome
+
+
+def _message(delivery: EmailDelivery, connection) -> EmailMultiAlternatives:
+    rendered = email_render(invitation=delivery.invitation, kind=delivery.kind)
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
@@ -341,18 +381,7 @@ def delivery_send(*, delivery_id: int, connection=None) -> str:
         connection=connection,
     )
     message.attach_alternative(rendered.html, "text/html")
-    try:
-        message.send()
-    except (smtplib.SMTPException, OSError) as error:
-        if _is_transient(error):
-            EmailDelivery.objects.filter(pk=delivery_id).update(
-                status=EmailDelivery.Status.PENDING, error=str(error)[:1000]
-            )
-            raise TransientEmailError(str(error)) from error
-        delivery_fail(delivery_id=delivery_id, reason=str(error))
-        return "failed"
-    _delivery_sent(delivery)
-    return "sent"
+    return message
 
 
 def _delivery_close(delivery: EmailDelivery, status: str, error: str = "") -> None:
@@ -362,23 +391,32 @@ def _delivery_close(delivery: EmailDelivery, status: str, error: str = "") -> No
 
 
 @transaction.atomic
-def _delivery_sent(delivery: EmailDelivery) -> None:
+def _deliveries_sent(deliveries: list[EmailDelivery]) -> None:
+    if not deliveries:
+        return
     now = timezone.now()
-    _delivery_close(delivery, EmailDelivery.Status.SENT)
-    invitation = delivery.invitation
-    if delivery.kind == Kind.INVITATION:
-        Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(sent_at=now)
-        audit_log(action="expert.invited", invitation=invitation, actor_label="system")
-    else:
-        Invitation.objects.filter(pk=invitation.pk, reminders_sent__lt=delivery.round).update(
-            reminders_sent=delivery.round, last_reminded_at=now
+    EmailDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+        status=EmailDelivery.Status.SENT, error="", sent_at=now
+    )
+    invited = [d.invitation_id for d in deliveries if d.kind == Kind.INVITATION]
+    Invitation.objects.filter(pk__in=invited, sent_at__isnull=True).update(sent_at=now)
+    reminded = {}
+    for delivery in deliveries:
+        if delivery.kind == Kind.REMINDER:
+            reminded.setdefault(delivery.round, []).append(delivery.invitation_id)
+    for number, ids in reminded.items():
+        Invitation.objects.filter(pk__in=ids, reminders_sent__lt=number).update(
+            reminders_sent=number, last_reminded_at=now
         )
-        audit_log(
-            action="expert.reminded",
-            invitation=invitation,
+    AuditEvent.objects.bulk_create(
+        audit_event(
+            action="expert.invited" if d.kind == Kind.INVITATION else "expert.reminded",
+            invitation=d.invitation,
             actor_label="system",
-            data={"round": delivery.round},
+            data={} if d.kind == Kind.INVITATION else {"round": d.round},
         )
+        for d in deliveries
+    )
 
 
 @transaction.atomic

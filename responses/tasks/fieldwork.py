@@ -37,26 +37,21 @@ def delivery_send(self, *, delivery_id: int) -> str:
 
 @shared_task(name="fieldwork.deliveries_send")
 def deliveries_send(*, delivery_ids: list[int]) -> int:
-    """A batch over one mail server connection: far less broker and SMTP overhead than a
-    task per email. Each email is still claimed on its own; one that fails transiently is
-    handed to `delivery_send`, which retries it with backoff."""
-    sent = 0
+    """A batch over one mail server connection: far less broker, SMTP and database overhead
+    than a task per email. One that fails transiently is handed to `delivery_send`, which
+    retries it with backoff."""
     connection = get_connection()
     # If the server is unreachable now, each send tries again and classifies the failure.
     with contextlib.suppress(OSError, smtplib.SMTPException):
         connection.open()
     try:
-        for delivery_id in delivery_ids:
-            try:
-                outcome = emails.delivery_send(delivery_id=delivery_id, connection=connection)
-            except emails.TransientEmailError:
-                countdown = retry_countdown(0)
-                delivery_send.apply_async(kwargs={"delivery_id": delivery_id}, countdown=countdown)
-                continue
-            sent += outcome == "sent"
+        outcome = emails.deliveries_send(delivery_ids=delivery_ids, connection=connection)
     finally:
         connection.close()
-    return sent
+    for delivery_id in outcome.transient:
+        countdown = retry_countdown(0)
+        delivery_send.apply_async(kwargs={"delivery_id": delivery_id}, countdown=countdown)
+    return outcome.sent
 
 
 @shared_task(name="fieldwork.reminders_due")
