@@ -4,10 +4,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from responses import exports
-from responses.models import Job, ResultsSnapshot, Survey
+from responses.management import survey_from_option
+from responses.models import Job, ResultsSnapshot
 from responses.services.results import recompute_job_create
 
-ERROR_SURVEY = "No survey with the slug '{slug}'."
 ERROR_OUTPUT = "Cannot write {path}: {error}"
 ERROR_TIMEOUT = "The worker did not finish job {job} within {seconds} s (is a worker running?)."
 
@@ -26,9 +26,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, survey, output, timeout, **options):
-        found = Survey.objects.filter(slug=survey).first()
-        if found is None:
-            raise CommandError(ERROR_SURVEY.format(slug=survey))
+        found = survey_from_option(survey)
         path = Path(output)
         if not path.parent.is_dir():
             raise CommandError(ERROR_OUTPUT.format(path=path, error="no such directory"))

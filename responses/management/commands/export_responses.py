@@ -3,9 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from responses import exports
-from responses.models import Survey
+from responses.management import survey_from_option
 
-ERROR_SURVEY = "No survey with the slug '{slug}'."
 ERROR_OUTPUT = "Cannot write {path}: {error}"
 
 
@@ -21,9 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["csv", "xlsx", "long"], default="csv")
 
     def handle(self, *args, survey, output, **options):
-        found = Survey.objects.filter(slug=survey).first()
-        if found is None:
-            raise CommandError(ERROR_SURVEY.format(slug=survey))
+        found = survey_from_option(survey)
         path = Path(output)
         if not path.parent.is_dir():
             raise CommandError(ERROR_OUTPUT.format(path=path, error="no such directory"))

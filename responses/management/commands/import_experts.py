@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from responses.models import Survey
+from responses.management import survey_from_option
 from responses.services.experts import ImportRefused, experts_import, experts_parse
 
 
@@ -17,9 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="Path to a .csv or .xlsx file.")
 
     def handle(self, *args, survey, file, **options):
-        found = Survey.objects.filter(slug=survey).first()
-        if found is None:
-            raise CommandError(f"No survey with the slug '{survey}'.")
+        found = survey_from_option(survey)
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No file at {path}.")

@@ -2,10 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from responses.models import Survey
+from responses.management import survey_from_option
 from responses.services.imports import ImportRefused, responses_import
 
-ERROR_SURVEY = "No survey with the slug '{slug}'."
 ERROR_FILE = "Cannot read {path}: {error}"
 
 
@@ -22,9 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="A .csv or .xlsx file.")
 
     def handle(self, *args, survey, file, **options):
-        found = Survey.objects.filter(slug=survey).first()
-        if found is None:
-            raise CommandError(ERROR_SURVEY.format(slug=survey))
+        found = survey_from_option(survey)
         path = Path(file)
         try:
             data = path.read_bytes()

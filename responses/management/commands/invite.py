@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from responses.models import Survey
+from responses.management import survey_from_option
 from responses.services.links import invitation_url
 from responses.services.surveys import SECTOR_CODES, SurveyError, invitation_create
 
@@ -16,9 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--affiliation", default="")
 
     def handle(self, *args, survey, email, name, sector, affiliation, **options):
-        found = Survey.objects.filter(slug=survey).first()
-        if found is None:
-            raise CommandError(f"No survey with the slug '{survey}'.")
+        found = survey_from_option(survey)
         try:
             invitation, created = invitation_create(
                 survey=found, email=email, name=name, sector=sector, affiliation=affiliation
