@@ -38,3 +38,15 @@ def research_survey_view(view):
         return view(request, survey_for_user(request.user, slug), *args, **kwargs)
 
     return wrapper
+
+
+def no_store(view):
+    """Researcher pages and exports show personal data and links: never cache them."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store, private"
+        return response
+
+    return wrapper

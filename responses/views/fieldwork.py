@@ -3,7 +3,6 @@
 `surveys_for_user`."""
 
 import itertools
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import charts, exports
 from .. import fieldwork_selectors as selectors
-from ..access import research_survey_view, surveys_for_user
+from ..access import no_store, research_survey_view, surveys_for_user
 from ..models import SECTOR_GROUPS, Job
 from ..research_forms import (
     AnonymiseForm,
@@ -39,21 +38,6 @@ MESSAGE_NOTHING = "No email queued: none of the selected experts can be written 
 MESSAGE_BAD_ACTION = "Choose an action."
 
 
-def private(view):
-    """Researcher pages show personal data and personal links: never cache them."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store, private"
-        # Pages with forms: "no-referrer" would make Chromium post `Origin: null`,
-        # which the CSRF check refuses.
-        response["Referrer-Policy"] = "same-origin"
-        return response
-
-    return wrapper
-
-
 def _render(request, template, survey=None, **context):
     context |= {
         "survey": survey,
@@ -70,7 +54,7 @@ def _invitation(survey, pk):
 
 @require_GET
 @staff_member_required
-@private
+@no_store
 def survey_list(request):
     surveys = surveys_for_user(request.user).annotate(
         invited=Count("invitations", filter=Q(invitations__sent_at__isnull=False)),
@@ -82,7 +66,7 @@ def survey_list(request):
 
 @require_GET
 @research_survey_view
-@private
+@no_store
 def dashboard(request, survey):
     timeline = selectors.timeline(survey)
     context = {
@@ -107,7 +91,7 @@ def _filters(source) -> dict:
 
 @require_GET
 @research_survey_view
-@private
+@no_store
 def invitations(request, survey):
     filters = _filters(request.GET)
     rows = selectors.invitations_table(
@@ -218,7 +202,7 @@ def invitations_export(request, survey, fmt):
 
 @require_GET
 @research_survey_view
-@private
+@no_store
 def invitation_detail(request, survey, pk):
     invitation = _invitation(survey, pk)
     state = selectors.invitations_annotated(survey).get(pk=pk)
@@ -253,7 +237,7 @@ def invitation_action(request, survey, pk, action):
 
 @require_http_methods(["GET", "POST"])
 @research_survey_view
-@private
+@no_store
 def import_upload(request, survey):
     form = ExpertUploadForm(request.POST or None, request.FILES or None)
     error = ""
@@ -279,7 +263,7 @@ def _staged(request, survey, job_id):
 
 @require_GET
 @research_survey_view
-@private
+@no_store
 def import_preview(request, survey, job_id):
     job = _staged(request, survey, job_id)
     if job.status != Job.Status.PENDING:
@@ -319,7 +303,7 @@ def _templates_initial(survey) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @research_survey_view
-@private
+@no_store
 def email_settings(request, survey):
     form = EmailTemplatesForm(request.POST or None, initial=_templates_initial(survey))
     if request.method == "POST" and form.is_valid():
@@ -348,7 +332,7 @@ def email_settings(request, survey):
 
 @require_GET
 @research_survey_view
-@private
+@no_store
 def email_preview(request, survey):
     email = request.GET.get("email", "").strip()
     candidates = survey.invitations.select_related("expert", "survey").order_by("expert__name")
@@ -397,7 +381,7 @@ def survey_close(request, survey):
 
 @require_http_methods(["GET", "POST"])
 @research_survey_view
-@private
+@no_store
 def survey_anonymise(request, survey):
     form = AnonymiseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -415,7 +399,7 @@ def survey_anonymise(request, survey):
 
 @require_GET
 @research_survey_view
-@private
+@no_store
 def audit(request, survey):
     page = Paginator(selectors.audit_for_survey(survey), 100).get_page(request.GET.get("page"))
     return _render(request, "audit.html", survey, page=page)

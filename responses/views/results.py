@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import charts, exports
-from ..access import research_survey_view
+from ..access import no_store, research_survey_view
 from ..models import Job, ResultsSnapshot
 from ..services import results as services
 
@@ -49,6 +49,7 @@ def _sorted_rows(rows: list[dict], sort: str) -> list[dict]:
 
 @require_GET
 @research_survey_view
+@no_store
 def results(request, survey):
     snapshot = _latest(survey)
     sort = request.GET.get("sort", "number")
@@ -75,6 +76,7 @@ def results(request, survey):
 
 @require_POST
 @research_survey_view
+@no_store
 def results_recompute(request, survey):
     job = services.recompute_job_create(survey=survey, actor=request.user)
     return redirect("research:results_job", slug=survey.slug, job_id=job.pk)
@@ -82,6 +84,7 @@ def results_recompute(request, survey):
 
 @require_GET
 @research_survey_view
+@no_store
 def results_job(request, survey, job_id: int):
     job = get_object_or_404(Job, pk=job_id, survey=survey, kind=services.JOB_RECOMPUTE)
     return render(request, "research/results/job.html", {"survey": survey, "job": job})
@@ -89,6 +92,7 @@ def results_job(request, survey, job_id: int):
 
 @require_GET
 @research_survey_view
+@no_store
 def results_chart(request, survey, name: str, fmt: str):
     snapshot = _latest(survey)
     sort = request.GET.get("sort", "number")
@@ -108,6 +112,7 @@ def results_chart(request, survey, name: str, fmt: str):
 
 @require_GET
 @research_survey_view
+@no_store
 def results_export(request, survey, filename: str):
     if filename not in EXPORTS:
         raise Http404("No such export")

@@ -197,3 +197,14 @@ def test_export_wide_is_anonymous_and_neutralised(client, researcher, computed):
     assert "Expert" not in text and "@example.org" not in text
     assert "'=HYPERLINK" in text
     assert ",-88," in text
+
+
+def test_results_pages_and_exports_are_never_cached(client, researcher, computed):
+    client.force_login(researcher)
+    for url in [
+        f"/research/{computed.slug}/results/",
+        f"/research/{computed.slug}/results/export/responses-wide.csv",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Cache-Control"] == "no-store, private"
