@@ -7,7 +7,8 @@ BENCH_POSTGRES, default postgres://postgres@127.0.0.1:5432), loads N respondents
 statements with COPY, then times in one run:
   - the bare `SELECT statement_id, value, count(*) FROM answer GROUP BY 1, 2`;
   - the full results, from the database to the stored snapshot (every table, group view
-    and test), with its peak memory (tracemalloc, and the process's max RSS);
+    and test), timed without tracemalloc, then its peak memory in one traced run (and the
+    process's max RSS);
   - the naive way: every answer loaded into pandas, then counted there.
 The loaders write the rows straight into the tables, past the services that keep the
 results' counts at each submission (responses/services/counts.py), so they fill the counts
