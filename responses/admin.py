@@ -41,9 +41,16 @@ class ExpertAdmin(SurveyScoped):
     search_fields = ("name", "email", "affiliation")
 
     def save_model(self, request, obj, form, change):
+        if not (change and "sector" in form.changed_data):
+            super().save_model(request, obj, form, change)
+            return
+        # The sector as saved, read under a lock (not the form's initial value): two admins
+        # changing it at once each move the counts from the group the other left them in.
+        previous = (
+            Expert.objects.select_for_update().values_list("sector", flat=True).get(pk=obj.pk)
+        )
         super().save_model(request, obj, form, change)
-        if change and "sector" in form.changed_data:
-            answers_regroup(expert=obj, actor=request.user)
+        answers_regroup(expert=obj, previous_sector=previous, actor=request.user)
 
 
 @admin.register(Invitation)

@@ -1,10 +1,10 @@
 """Aggregate results, computed exactly from count tables.
 
 Answers take six values, so every figure here follows from how many answers each statement
-(and each group) got of each value. PostgreSQL or SQLite does the counting in ONE
-`GROUP BY (group key, statement, value)` over the answers of the submitted responses, where
-the group key packs assigned sector × stated sector × gender and is stored on each answer
-(responses/grouping.py), so the count reads one table. Every table, group view and test
+(and each group) got of each value. Those counts, by (group key, statement, value), where
+the group key packs assigned sector × stated sector × gender (responses/grouping.py), are
+kept as answers are submitted (responses/services/counts.py), so the results read a few
+thousand rows instead of counting every answer. Every table, group view and test
 below is a marginal of that crossed table, computed with pandas and numpy. Nothing is
 computed row by row.
 
@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from scipy import stats as scipy_stats
 
 from . import grouping
-from .models import DONT_KNOW, GENDERS, SECTOR_GROUPS, Answer
+from .models import DONT_KNOW, GENDERS, SECTOR_GROUPS, AnswerCount, GroupSize, Survey
 
 CODE_VERSION = "analysis-1"
 
@@ -75,22 +75,16 @@ KEY_COLUMNS = ["assigned", "stated", "gender"]
 
 
 def _counts_sql(survey_id: int) -> tuple[str, list]:
-    """One statement, so answers and respondents come from the same moment: the answer
-    counts by (key, statement, value) from the answers alone (each carries its survey and
-    its respondent's key), then the respondent counts by key (statement NULL), keyed by
-    the same rule from the responses."""
-    respondents, params = grouping.respondents_sql(
-        "i.survey_id = %s AND r.submitted_at IS NOT NULL"
-    )
-    # Only table names from the models are formatted in; every value is a parameter.
+    """One statement, so answers and respondents come from the same moment: the kept answer
+    counts by (key, statement, value), then the kept respondent counts by key (statement
+    NULL). Cells at zero (a group emptied by a regrouping) are left out, as a count would."""
     sql = (
-        f"SELECT group_key, statement_id, value, count(*) "  # noqa: S608
-        f"FROM {Answer._meta.db_table} WHERE survey_id = %s "
-        f"AND group_key IS NOT NULL AND value IS NOT NULL "
-        f"GROUP BY group_key, statement_id, value "
-        f"UNION ALL SELECT k, NULL, NULL, count(*) FROM ({respondents}) resp GROUP BY k"
+        f"SELECT group_key, statement_id, value, n "  # noqa: S608
+        f"FROM {AnswerCount._meta.db_table} WHERE survey_id = %s AND n > 0 "
+        f"UNION ALL SELECT group_key, NULL, NULL, n "
+        f"FROM {GroupSize._meta.db_table} WHERE survey_id = %s AND n > 0"
     )
-    return sql, [survey_id] + params + [survey_id]
+    return sql, [survey_id, survey_id]
 
 
 def _decode(frame: pd.DataFrame) -> pd.DataFrame:
@@ -103,19 +97,22 @@ def _decode(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @transaction.atomic
-def count_tables(*, survey_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(answer counts by keys × statement × value, respondent counts by keys), one query."""
+def count_tables(*, survey_id: int, rebuild: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(answer counts by keys × statement × value, respondent counts by keys), read from the
+    counts kept at each submission (responses/services/counts.py). When those no longer
+    match the survey's submitted responses (a submitted response was deleted), or with
+    `rebuild` (the manual recompute), the survey is recounted from its answers first."""
+    from .services import counts
+
+    if rebuild or not counts.counts_fresh(survey_id=survey_id):
+        counts.counts_rebuild(survey=Survey.objects.get(pk=survey_id))
     sql, params = _counts_sql(survey_id)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # LOCAL: until the transaction ends. JIT compiling costs more than this query;
-            # and grouping in index order (index answer_results) beats hashing 30,000
-            # groups, which the planner underrates (bench/RESULTS.md).
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL enable_hashagg = off")
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     frame = pd.DataFrame(rows, columns=["k", "statement_id", "value", "n"])
+    # In key order, as a count in index order returned them: the same input, row for row.
+    frame = frame.sort_values(["k", "statement_id", "value"], kind="stable")
     is_size = frame["statement_id"].isna()
     answers = _decode(frame[~is_size].astype("int64"))
     sizes = _decode(frame.loc[is_size, ["k", "n"]].astype("int64"))

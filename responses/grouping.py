@@ -6,8 +6,8 @@ each answer carries its respondent's packed key (Answer.group_key), written when
 response is submitted and rewritten when a researcher changes the expert's sector.
 
 The rule lives here once, as SQL built from the key lists below, and every writer (the
-submission, the regrouping, the import, the migration's backfill) and the reader of the
-respondent counts (responses/analysis.py) use that same SQL. `group_key` is its Python
+submission, the regrouping, the import, the migration's backfill) and the kept counts of
+respondents by key (responses/services/counts.py) use that same SQL. `group_key` is its Python
 twin, for the tests.
 """
 
@@ -77,19 +77,27 @@ def _stated_case_sql(column: str) -> tuple[str, list]:
     return "CASE " + " ".join(whens) + " ELSE 0 END", params
 
 
-def key_sql(expert: str = "e", response: str = "r") -> tuple[str, list]:
-    """The packed key as an SQL expression over an expert and a response table alias."""
-    assigned, p1 = _index_case_sql(f"{expert}.sector", ASSIGNED_KEYS)
+def key_sql(
+    expert: str = "e", response: str = "r", assigned: str | None = None
+) -> tuple[str, list]:
+    """The packed key as an SQL expression over an expert and a response table alias.
+    With `assigned`, the key as if the expert's sector were that code (the counts take a
+    regrouped respondent out of the group they were in, after the new sector is saved)."""
+    if assigned is None:
+        assigned, p1 = _index_case_sql(f"{expert}.sector", ASSIGNED_KEYS)
+    else:
+        # An index into our own list, never user text: safe to format in.
+        assigned, p1 = str(_index(ASSIGNED_KEYS, assigned)), []
     stated, p2 = _stated_case_sql(f"{response}.sectors")
     gender, p3 = _index_case_sql(f"{response}.gender", GENDER_KEYS)
     sql = f"({assigned}) * {STATED_SPAN} + ({stated}) * {GENDER_SPAN} + ({gender})"
     return sql, p1 + p2 + p3
 
 
-def respondents_sql(where: str) -> tuple[str, list]:
+def respondents_sql(where: str, assigned: str | None = None) -> tuple[str, list]:
     """`SELECT id, k, survey_id` of the responses matching `where` (over r, i, e), with
-    their keys, NULL while unsubmitted."""
-    key, params = key_sql()
+    their keys, NULL while unsubmitted (`assigned`: see key_sql)."""
+    key, params = key_sql(assigned=assigned)
     sql = (
         f"SELECT r.id AS id, CASE WHEN r.submitted_at IS NULL THEN NULL ELSE {key} END AS k, "  # noqa: S608
         f"i.survey_id AS survey_id FROM {Response._meta.db_table} r "

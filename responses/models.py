@@ -210,6 +210,45 @@ class Answer(models.Model):
         return f"{self.statement_id}: {self.value}"
 
 
+class AnswerCount(models.Model):
+    """How many submitted answers of a survey have each (group key, statement, value), kept
+    as answers are submitted and regrouped (responses/services/counts.py): the results read
+    these few thousand rows instead of counting millions of answers."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    group_key = models.SmallIntegerField()
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="+")
+    value = models.SmallIntegerField()
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "group_key", "statement", "value"], name="answer_count_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_key}/{self.statement_id}/{self.value}: {self.n}"
+
+
+class GroupSize(models.Model):
+    """How many submitted responses of a survey have each group key (including respondents
+    who answered nothing), kept with AnswerCount."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    group_key = models.SmallIntegerField()
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "group_key"], name="group_size_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_key}: {self.n}"
+
+
 class EmailDelivery(models.Model):
     """One email per (invitation, kind, round), claimed by a conditional update before sending."""
 

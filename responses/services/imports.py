@@ -9,6 +9,7 @@ from ..exports import parse_wide, read_table
 from ..models import SECTOR_GROUPS, Answer, Expert, Invitation, Response, Survey
 from . import links
 from .audit import audit_log
+from .counts import counts_add
 from .grouping import answers_group
 
 # A collapsed sector is stored as one stated code that collapses back to it.
@@ -114,3 +115,4 @@ def _create(survey: Survey, people) -> None:
         batch_size=5000,
     )
     answers_group(response_ids=[response.pk for response in responses])
+    counts_add(response_ids=[response.pk for response in responses], sign=1)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ..models import COMMENT_MAX_LENGTH, SCALE_VALUES, Answer, Invitation, Response, Survey
 from ..selectors import survey_is_open
 from .audit import audit_log
+from .counts import counts_add
 from .grouping import answers_group
 
 ERROR_VALUE = "Please choose one of the six answers offered."
@@ -234,6 +235,7 @@ def response_submit(*, response: Response) -> Response:
         if claimed:
             Invitation.objects.filter(pk=invitation.pk).update(submitted_at=now)
             answers_group(response_ids=[response.pk])
+            counts_add(response_ids=[response.pk], sign=1)
             Survey.objects.filter(pk=invitation.survey_id, results_stale_since__isnull=True).update(
                 results_stale_since=now
             )

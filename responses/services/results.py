@@ -28,10 +28,17 @@ def survey_statements(*, survey: Survey) -> list[dict]:
     return list(survey.statements.order_by("number").values("id", "number", "title"))
 
 
-def snapshot_create(*, survey: Survey, progress: Callable[[int], None] | None = None):
-    """Count, compute every table, and store one snapshot."""
+def snapshot_create(
+    *, survey: Survey, progress: Callable[[int], None] | None = None, rebuild: bool = False
+):
+    """Read the counts, compute every table, and store one snapshot.
+
+    The counts are those kept at each submission (responses/services/counts.py), recounted
+    from the answers first when they no longer match the submitted responses (a deletion),
+    or always with `rebuild`: the manual recompute, exact and slower. The beat's refresh
+    reads the kept counts."""
     progress = progress or (lambda percent: None)
-    answers, sizes = analysis.count_tables(survey_id=survey.pk)
+    answers, sizes = analysis.count_tables(survey_id=survey.pk, rebuild=rebuild)
     progress(40)
     tables = analysis.results_tables(
         answers, sizes, survey_statements(survey=survey), survey.min_group_size
@@ -64,10 +71,10 @@ def stale_mark_restore(*, survey: Survey, mark) -> None:
         )
 
 
-def snapshot_refresh(*, survey: Survey, progress=None) -> ResultsSnapshot:
+def snapshot_refresh(*, survey: Survey, progress=None, rebuild: bool = False) -> ResultsSnapshot:
     mark = stale_mark_claim(survey=survey)
     try:
-        return snapshot_create(survey=survey, progress=progress)
+        return snapshot_create(survey=survey, progress=progress, rebuild=rebuild)
     except Exception:
         stale_mark_restore(survey=survey, mark=mark)
         raise
@@ -107,14 +114,16 @@ def _job_progress(job_id: int) -> Callable[[int], None]:
 
 
 def recompute_job_run(*, job: Job) -> Job:
-    """Claimed by a conditional update, so a redelivered task never runs a job twice."""
+    """Claimed by a conditional update, so a redelivered task never runs a job twice.
+    Recounts the survey from its answers (counts_rebuild), so researchers can always repair
+    the kept counts by hand."""
     claimed = Job.objects.filter(pk=job.pk, status=Job.Status.PENDING).update(
         status=Job.Status.RUNNING, progress=5
     )
     if not claimed:
         return job
     try:
-        snapshot = snapshot_refresh(survey=job.survey, progress=_job_progress(job.pk))
+        snapshot = snapshot_refresh(survey=job.survey, progress=_job_progress(job.pk), rebuild=True)
     except Exception as error:
         # Not re-raised: the failure is shown on the job page, and a retry would fail again.
         logger.exception("results job %s failed", job.pk)
