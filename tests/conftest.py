@@ -1,6 +1,7 @@
 """The cast: a researcher, another researcher, an invited expert, an outsider."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -154,6 +155,9 @@ def celery_worker(transactional_db, postgres, settings):
             "--without-mingle",
             "-Q",
             queue,
+            # A name of its own: parallel test processes each run a worker.
+            "-n",
+            f"{queue}@%h",
             "--loglevel",
             "WARNING",
         ],
@@ -167,14 +171,15 @@ def celery_worker(transactional_db, postgres, settings):
     app.conf.task_default_queue = queue
     settings.CELERY_TASK_ALWAYS_EAGER = False
     try:
-        for _ in range(100):
+        # Generous: on a loaded 2-core machine a worker's start can take a while.
+        deadline = time.monotonic() + 60
+        node = f"{queue}@{socket.gethostname()}"
+        while not app.control.inspect(destination=[node], timeout=0.5).ping():
             if process.poll() is not None:
                 pytest.fail("the Celery worker exited at start")
-            if app.control.inspect(timeout=0.2).ping():
-                break
-            time.sleep(0.1)
-        else:
-            pytest.fail("the Celery worker did not answer within 20 s")
+            if time.monotonic() > deadline:
+                pytest.fail("the Celery worker did not answer within 60 s")
+            time.sleep(0.2)
         yield app
     finally:
         app.conf.task_always_eager, app.conf.task_default_queue = previous
