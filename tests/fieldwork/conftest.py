@@ -4,13 +4,6 @@ import pytest
 from django.urls import reverse
 
 from responses.services.surveys import invitation_create
-from statements.services import statements_load
-
-
-@pytest.fixture
-def catalogue(transactional_db):
-    """Transactional tests flush the tables after each test, the migrated catalogue too."""
-    statements_load()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def browser_page(new_context, live_server, client, catalogue, researcher, survey):
+def browser_page(new_context, live_server, client, researcher, survey):
     client.force_login(researcher)
     cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     context = new_context()

@@ -35,7 +35,7 @@ def mail_dir(tmp_path, monkeypatch):
 
 
 @pytest.mark.worker
-def test_worker_sends_invitations_enqueued_on_commit(mail_dir, celery_worker, catalogue, survey):
+def test_worker_sends_invitations_enqueued_on_commit(mail_dir, celery_worker, survey):
     for number in range(5):
         invitation_create(survey=survey, email=f"w{number}@example.org", name=f"W {number}")
     assert emails.invitations_send(survey=survey, invitations=Invitation.objects.all()) == 5
@@ -45,9 +45,7 @@ def test_worker_sends_invitations_enqueued_on_commit(mail_dir, celery_worker, ca
 
 
 @pytest.mark.worker
-def test_worker_task_delivered_twice_sends_once(
-    mail_dir, celery_worker, catalogue, survey, invitation
-):
+def test_worker_task_delivered_twice_sends_once(mail_dir, celery_worker, survey, invitation):
     emails.invitations_send(survey=survey, invitations=Invitation.objects.all())
     delivery = EmailDelivery.objects.get()
     tasks.delivery_send.delay(delivery_id=delivery.pk)
@@ -60,9 +58,7 @@ def test_worker_task_delivered_twice_sends_once(
 
 
 @pytest.mark.worker
-def test_worker_runs_scheduled_reminders_task(
-    mail_dir, celery_worker, catalogue, survey, invitation
-):
+def test_worker_runs_scheduled_reminders_task(mail_dir, celery_worker, survey, invitation):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -78,7 +74,7 @@ def test_worker_runs_scheduled_reminders_task(
 
 
 def test_delivery_claimed_by_two_threads_at_once_sends_one_email(
-    transactional_db, postgres, catalogue, survey, invitation
+    transactional_db, postgres, survey, invitation
 ):
     EmailDelivery.objects.create(invitation=invitation, kind="invitation")
     delivery = EmailDelivery.objects.get()

@@ -66,12 +66,3 @@ def statement_49_survey(survey):
     respond(survey, answers={})
     respond(survey, answers={49: 2}, submitted=False)
     return survey
-
-
-@pytest.fixture
-def catalogue(db):
-    """The statements again after a transactional test flushed the migration's data."""
-    from statements.services import statements_load
-
-    if not Statement.objects.exists():
-        statements_load(model=Statement)

@@ -175,7 +175,7 @@ def test_round_trip_export_import_gives_identical_results(answered, researcher, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_compute_results_command_writes_the_columns(catalogue, answered, tmp_path):
+def test_compute_results_command_writes_the_columns(answered, tmp_path):
     # Committed for real: the command enqueues its job on commit, as in production.
     path = tmp_path / "results.csv"
     call_command("compute_results", survey=answered.slug, output=str(path))

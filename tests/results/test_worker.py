@@ -12,9 +12,7 @@ from .conftest import STATEMENT_49, respond
 pytestmark = pytest.mark.worker
 
 
-def test_recompute_job_runs_on_the_real_worker(
-    celery_worker, catalogue, client, researcher, survey
-):
+def test_recompute_job_runs_on_the_real_worker(celery_worker, client, researcher, survey):
     for value in STATEMENT_49:
         respond(survey, answers={49: value})
     client.force_login(researcher)
