@@ -17,7 +17,8 @@ from django.urls import include, path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from responses.models import SCALE, Answer
+from responses.choices import SCALE
+from responses.models import Answer
 from statements.models import Statement
 
 PER_PAGE = 10
@@ -66,4 +67,4 @@ urlpatterns = [
     path("", include("surveysite.urls")),
 ]
 
-handler404 = "responses.views.respondent.not_found"
+handler404 = "responses.respondent.views.not_found"

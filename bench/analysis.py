@@ -11,7 +11,7 @@ statements with COPY, then times in one run:
     process's max RSS);
   - the naive way: every answer loaded into pandas, then counted there.
 The loaders write the rows straight into the tables, past the services that keep the
-results' counts at each submission (responses/services/counts.py), so they fill the counts
+results' counts at each submission (responses/results/services/counts.py), so they fill the counts
 with one `counts_rebuild` at the end, timed once: what a recount costs (the manual
 "Recompute now", or after a deletion). The timed full results read the kept counts, as the
 beat's refresh does.
@@ -59,7 +59,7 @@ def migrate() -> None:
 
 
 def survey_new():
-    from responses.services.surveys import survey_create
+    from responses.fieldwork.services.lifecycle import survey_create
 
     return survey_create(slug="bench", title="Benchmark")
 
@@ -88,7 +88,7 @@ def group_keys(people):
     """Each respondent's packed group key, as the submission stores it on their answers."""
     import numpy as np
 
-    from responses.grouping import group_key
+    from responses.results.group_keys import group_key
 
     return np.array(
         [
@@ -103,7 +103,7 @@ def group_keys(people):
 def counts_fill(survey) -> float:
     """The kept counts of the loaded answers, as the submissions would have left them; returns
     the seconds the recount took."""
-    from responses.services.counts import counts_rebuild
+    from responses.results.services.counts import counts_rebuild
 
     start = time.perf_counter()
     counts_rebuild(survey=survey)
@@ -247,7 +247,7 @@ def measure_bare() -> dict:
 
 def measure_full() -> dict:
     from responses.models import Answer, Survey
-    from responses.services.results import snapshot_create
+    from responses.results.services.snapshots import snapshot_create
 
     survey = Survey.objects.get(slug="bench")
     snapshot_create(survey=survey)  # warm caches and imports, as a running worker would be
@@ -297,7 +297,7 @@ def sqlite_phase(respondents: int) -> dict:
     from django.db import connection
 
     from responses.models import Answer
-    from responses.services.results import snapshot_create
+    from responses.results.services.snapshots import snapshot_create
     from statements.models import Statement
 
     migrate()
@@ -426,7 +426,7 @@ def report(figures: dict, respondents: int) -> str:
         "",
         "Times are the best of three runs after one warm-up (a running worker is warm).",
         "The counts are kept at each submission, regrouping and import"
-        " (responses/services/counts.py); the full results read them, after one check that"
+        " (responses/results/services/counts.py); the full results read them, after one check that"
         " they count as many respondents as the survey has submitted responses. A recount"
         " (`counts_rebuild`) runs after a deletion of submitted responses and on every manual"
         ' "Recompute now".',

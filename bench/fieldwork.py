@@ -60,9 +60,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from responses.fieldwork.services import deliveries, experts  # noqa: E402
+from responses.fieldwork.services.lifecycle import survey_create  # noqa: E402
 from responses.models import EmailDelivery, Invitation  # noqa: E402
-from responses.services import emails, experts  # noqa: E402
-from responses.services.surveys import survey_create  # noqa: E402
 
 SECTORS = ["agi_lab", "academia", "civil_society", "other"]
 
@@ -133,7 +133,7 @@ def bench_send(survey, count: int, concurrency: int) -> dict:
     worker = start_worker(concurrency)
     try:
         start = time.perf_counter()
-        queued = emails.invitations_send(survey=survey, invitations=Invitation.objects.all())
+        queued = deliveries.invitations_send(survey=survey, invitations=Invitation.objects.all())
         enqueued = time.perf_counter()
         assert queued == count, queued
         while True:
@@ -174,7 +174,7 @@ def bench_send_baseline(count: int) -> float:
         ]
     )
     for pk in EmailDelivery.objects.filter(invitation__survey=survey).values_list("pk", flat=True):
-        emails.delivery_send(delivery_id=pk)
+        deliveries.delivery_send(delivery_id=pk)
     return time.perf_counter() - start
 
 

@@ -105,9 +105,10 @@ def seed(env: dict, experts: int) -> tuple[list[str], list[tuple[int, int]]]:
     from django.core.management import call_command
     from django.db import connections
 
-    from responses.services.links import link_secret
-    from responses.services.respondent import response_start
-    from responses.services.surveys import invitation_create, survey_create
+    from responses.fieldwork.services.experts import invitation_create
+    from responses.fieldwork.services.lifecycle import survey_create
+    from responses.links import link_secret
+    from responses.respondent.services import response_start
 
     call_command("migrate", verbosity=0, interactive=False)
     survey = survey_create(slug="bench", title="Benchmark survey")

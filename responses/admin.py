@@ -1,8 +1,8 @@
 from django.contrib import admin
 
 from .access import surveys_for_user
+from .fieldwork.services.experts import expert_save
 from .models import Answer, AuditEvent, Expert, Invitation, Response, Survey
-from .services.grouping import answers_regroup
 
 
 class SurveyScoped(admin.ModelAdmin):
@@ -41,16 +41,7 @@ class ExpertAdmin(SurveyScoped):
     search_fields = ("name", "email", "affiliation")
 
     def save_model(self, request, obj, form, change):
-        if not (change and "sector" in form.changed_data):
-            super().save_model(request, obj, form, change)
-            return
-        # The sector as saved, read under a lock (not the form's initial value): two admins
-        # changing it at once each move the counts from the group the other left them in.
-        previous = (
-            Expert.objects.select_for_update().values_list("sector", flat=True).get(pk=obj.pk)
-        )
-        super().save_model(request, obj, form, change)
-        answers_regroup(expert=obj, previous_sector=previous, actor=request.user)
+        expert_save(expert=obj, actor=request.user)
 
 
 @admin.register(Invitation)

@@ -4,42 +4,7 @@ from django.db.models import Q
 
 from statements.models import Statement
 
-# The paper's nine sector options (several may be chosen) and their collapsed groups.
-STATED_SECTORS = [
-    ("agi_lab", "AGI lab"),
-    ("tech_company", "Other tech company"),
-    ("government", "Government"),
-    ("think_tank", "Think tank"),
-    ("nonprofit", "Nonprofit organisation"),
-    ("academia", "Academia"),
-    ("consulting", "Consulting firm"),
-    ("other", "Other"),
-    ("prefer_not_to_say", "Prefer not to say"),
-]
-SECTOR_GROUPS = [
-    ("agi_lab", "AGI lab"),
-    ("academia", "Academia"),
-    ("civil_society", "Civil society"),
-    ("other", "Other"),
-]
-GENDERS = [
-    ("man", "Man"),
-    ("woman", "Woman"),
-    ("another", "Another gender"),
-    ("prefer_not_to_say", "Prefer not to say"),
-]
-
-DONT_KNOW = -88
-SCALE = [
-    (2, "Strongly agree"),
-    (1, "Somewhat agree"),
-    (0, "Neither agree nor disagree"),
-    (-1, "Somewhat disagree"),
-    (-2, "Strongly disagree"),
-    (DONT_KNOW, "I don't know"),
-]
-SCALE_VALUES = [value for value, _ in SCALE]
-COMMENT_MAX_LENGTH = 5000
+from .choices import COMMENT_MAX_LENGTH, GENDERS, SCALE, SCALE_VALUES, SECTOR_GROUPS
 
 
 class Survey(models.Model):
@@ -175,7 +140,7 @@ class Response(models.Model):
 class Answer(models.Model):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     # Copied from the response's invitation, never changed: the results count one survey's
-    # answers without joining them to their responses (responses/grouping.py).
+    # answers without joining them to their responses (responses/results/group_keys.py).
     survey = models.ForeignKey(
         Survey, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False
     )
@@ -184,7 +149,7 @@ class Answer(models.Model):
     value = models.SmallIntegerField(null=True, blank=True, choices=SCALE)
     comment = models.TextField(blank=True, max_length=COMMENT_MAX_LENGTH)
     updated_at = models.DateTimeField()
-    # The respondent's packed group key (responses/grouping.py); NULL until submitted.
+    # The respondent's packed group key (responses/results/group_keys.py); NULL until submitted.
     group_key = models.SmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -212,7 +177,7 @@ class Answer(models.Model):
 
 class AnswerCount(models.Model):
     """How many submitted answers of a survey have each (group key, statement, value), kept
-    as answers are submitted and regrouped (responses/services/counts.py): the results read
+    as answers are submitted and regrouped (responses/results/services/counts.py): the results read
     these few thousand rows instead of counting millions of answers."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")

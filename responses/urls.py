@@ -1,19 +1,14 @@
-from django.urls import path
+"""The app's addresses: the researcher area (the fieldwork and results rooms, one namespace
+"research") and the expert's pages (namespace "respondent")."""
 
-from .views import respondent
+from django.urls import include, path
 
-app_name = "respondent"
+from .fieldwork import urls as fieldwork_urls
+from .results import urls as results_urls
+
+research = ([*results_urls.urlpatterns, *fieldwork_urls.urlpatterns], "research")
 
 urlpatterns = [
-    path("s/<str:secret>/", respondent.link_open, name="link"),
-    path("s/<str:secret>/decline/", respondent.link_decline, name="link_decline"),
-    path("survey/", respondent.landing, name="landing"),
-    path("survey/consent/", respondent.consent, name="consent"),
-    path("survey/page/<int:number>/", respondent.page, name="page"),
-    path("survey/answer/", respondent.answer_autosave, name="autosave"),
-    path("survey/background/", respondent.background, name="background"),
-    path("survey/review/", respondent.review, name="review"),
-    path("survey/submit/", respondent.submit, name="submit"),
-    path("survey/thanks/", respondent.thanks, name="thanks"),
-    path("survey/decline/", respondent.decline, name="decline"),
+    path("research/", include(research)),
+    path("", include("responses.respondent.urls")),
 ]

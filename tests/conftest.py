@@ -12,10 +12,11 @@ import pytest
 from django.db import connections
 from django.urls import reverse
 
+from responses.fieldwork.services.experts import invitation_create
+from responses.fieldwork.services.lifecycle import survey_create
+from responses.links import link_secret
 from responses.models import Survey
-from responses.services.links import link_secret
-from responses.services.surveys import invitation_create, survey_create
-from responses.views.respondent import SESSION_COOKIE
+from responses.respondent.session import SESSION_COOKIE
 from statements.services import statements_load
 
 
@@ -100,8 +101,39 @@ def started_client(expert_client):
 
 
 @pytest.fixture
+def answering_client(started_client, invitation):
+    """Alice mid-way: consented and one answer saved, so the invitation counts as started
+    and her next saves take the one-statement path."""
+    first = invitation.response.statement_order[0]
+    started_client.post(reverse("respondent:autosave"), {"statement": first, "value": "1"})
+    return started_client
+
+
+@pytest.fixture
 def outsider(client):
     return client
+
+
+@pytest.fixture
+def researcher_client(client, researcher, survey):
+    client.force_login(researcher)
+    return client
+
+
+@pytest.fixture
+def many_invitations(survey):
+    def make(count: int, start: int = 0):
+        return [
+            invitation_create(
+                survey=survey,
+                email=f"expert{number}@example.org",
+                name=f"Expert {number}",
+                sector=["agi_lab", "academia", "civil_society", "other"][number % 4],
+            )[0]
+            for number in range(start, start + count)
+        ]
+
+    return make
 
 
 # Services. Without them the tests that need them are skipped and say why; CI sets

@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 def backfill(apps, schema_editor):
     """Every answer gets its survey, and submitted ones their respondent's group key."""
-    from responses.grouping import answers_backfill
+    from responses.results.group_keys import answers_backfill
 
     connection = schema_editor.connection
     with connection.cursor() as cursor:

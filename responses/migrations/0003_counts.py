@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 def backfill(apps, schema_editor):
     """Every survey's kept counts, recounted from its submitted answers and responses."""
-    from responses.services.counts import counts_rebuild_run
+    from responses.results.services.counts import counts_rebuild_run
 
     with schema_editor.connection.cursor() as cursor:
         counts_rebuild_run(cursor)

@@ -4,7 +4,7 @@ and the template engine spent most of a page's time on them."""
 from django import template
 from django.utils.html import format_html_join
 
-from ..models import SCALE
+from ..choices import SCALE
 
 register = template.Library()
 

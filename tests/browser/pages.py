@@ -1,6 +1,26 @@
 """Helpers shared by the browser tests."""
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+def axe_violations(page) -> list[str]:
+    """What axe-core finds against WCAG 2.2 AA on the page, one line per rule."""
+    results = Axe().run(page, options=AXE_OPTIONS)
+    return [
+        f"{found['id']}: {found['help']} at {[node['target'] for node in found['nodes']]}"
+        for found in results.response["violations"]
+    ]
+
+
+def assert_no_axe_violations(page) -> None:
+    found = axe_violations(page)
+    assert found == [], found
 
 
 class BrowserLog:

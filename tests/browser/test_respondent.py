@@ -3,8 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from responses.models import SCALE, Answer, Invitation, Response
-from responses.views.respondent import MESSAGE_EXPIRED
+from responses.choices import SCALE
+from responses.models import Answer, Invitation, Response
+from responses.respondent.session import MESSAGE_EXPIRED
 
 from .pages import BrowserLog, open_and_consent
 

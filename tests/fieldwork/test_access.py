@@ -1,8 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from responses.fieldwork.services.experts import invitation_create
+from responses.fieldwork.services.lifecycle import survey_create
 from responses.models import AuditEvent, Invitation, Job
-from responses.services.surveys import invitation_create, survey_create
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from responses import fieldwork_selectors as selectors
+from responses.fieldwork import selectors
+from responses.links import link_fields_new
 from responses.models import EmailDelivery, Expert, Invitation, Response
-from responses.services.links import link_fields_new
-
-from .conftest import url
+from tests.factories import research_url as url
 
 pytestmark = pytest.mark.django_db
 

@@ -4,14 +4,14 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from responses.fieldwork import tasks
+from responses.fieldwork.services import deliveries, emails, reminders
+from responses.links import invitation_decline_url, invitation_url
 from responses.models import AuditEvent, EmailDelivery, Invitation, Survey
-from responses.services import emails
-from responses.services.links import invitation_decline_url, invitation_url
-from responses.services.respondent import invitation_decline
-from responses.tasks import fieldwork as tasks
+from responses.respondent.services import invitation_decline
+from tests.factories import research_url as url
 
 from . import backends
-from .conftest import url
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ def test_email_settings_view_refuses_bad_reminder_days(researcher_client, survey
 def test_send_emails_after_commit_in_text_and_html(send, survey, invitation, researcher):
     assert (
         send(
-            emails.invitations_send,
+            deliveries.invitations_send,
             survey=survey,
             invitations=Invitation.objects.all(),
             actor=researcher,
@@ -119,18 +119,20 @@ def test_send_emails_after_commit_in_text_and_html(send, survey, invitation, res
 
 def test_send_is_not_enqueued_before_commit(django_capture_on_commit_callbacks, survey, invitation):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        emails.invitations_send(survey=survey, invitations=Invitation.objects.all())
+        deliveries.invitations_send(survey=survey, invitations=Invitation.objects.all())
     assert len(callbacks) == 1
     assert mail.outbox == []
 
 
 def test_send_twice_sends_one_email(send, survey, invitation):
-    send(emails.invitations_send, survey=survey, invitations=Invitation.objects.all())
-    assert send(emails.invitations_send, survey=survey, invitations=Invitation.objects.all()) == 0
+    send(deliveries.invitations_send, survey=survey, invitations=Invitation.objects.all())
+    assert (
+        send(deliveries.invitations_send, survey=survey, invitations=Invitation.objects.all()) == 0
+    )
     delivery = EmailDelivery.objects.get()
-    tasks.delivery_send.delay(delivery_id=delivery.pk)
-    tasks.delivery_send.apply(kwargs={"delivery_id": delivery.pk})
-    tasks.deliveries_send.delay(delivery_ids=[delivery.pk, delivery.pk])
+    tasks.delivery_send_task.delay(delivery_id=delivery.pk)
+    tasks.delivery_send_task.apply(kwargs={"delivery_id": delivery.pk})
+    tasks.deliveries_send_task.delay(delivery_ids=[delivery.pk, delivery.pk])
     assert len(mail.outbox) == 1
 
 
@@ -138,7 +140,7 @@ def test_send_refused_while_survey_is_draft(survey, invitation):
     Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.DRAFT)
     survey.refresh_from_db()
     with pytest.raises(emails.EmailError) as refused:
-        emails.invitations_send(survey=survey, invitations=Invitation.objects.all())
+        deliveries.invitations_send(survey=survey, invitations=Invitation.objects.all())
     assert str(refused.value) == emails.ERROR_NOT_OPEN
     assert EmailDelivery.objects.count() == 0
 
@@ -146,7 +148,7 @@ def test_send_refused_while_survey_is_draft(survey, invitation):
 def test_send_retries_transient_errors_then_sends(send, settings, survey, invitation):
     settings.EMAIL_BACKEND = "tests.fieldwork.backends.FlakyBackend"
     backends.FAILURES["transient_left"] = 2
-    send(emails.invitations_send, survey=survey, invitations=Invitation.objects.all())
+    send(deliveries.invitations_send, survey=survey, invitations=Invitation.objects.all())
     delivery = EmailDelivery.objects.get()
     assert (delivery.status, delivery.attempts) == (EmailDelivery.Status.SENT, 3)
     assert len(mail.outbox) == 1
@@ -155,7 +157,7 @@ def test_send_retries_transient_errors_then_sends(send, settings, survey, invita
 def test_send_gives_up_after_retries_and_marks_failed(send, settings, survey, invitation):
     settings.EMAIL_BACKEND = "tests.fieldwork.backends.FlakyBackend"
     backends.FAILURES["transient_left"] = 100
-    send(emails.invitations_send, survey=survey, invitations=Invitation.objects.all())
+    send(deliveries.invitations_send, survey=survey, invitations=Invitation.objects.all())
     backends.FAILURES["transient_left"] = 0
     invitation.refresh_from_db()
     assert invitation.failed_at is not None
@@ -169,7 +171,7 @@ def test_send_permanent_refusal_marks_invitation_failed_visibly(
     send, settings, researcher_client, survey, invitation
 ):
     settings.EMAIL_BACKEND = "tests.fieldwork.backends.RefusingBackend"
-    send(emails.invitations_send, survey=survey, invitations=Invitation.objects.all())
+    send(deliveries.invitations_send, survey=survey, invitations=Invitation.objects.all())
     invitation.refresh_from_db()
     assert "No such user" in invitation.failure_reason
     assert EmailDelivery.objects.get().attempts == 1
@@ -179,7 +181,7 @@ def test_send_permanent_refusal_marks_invitation_failed_visibly(
 
 
 def invite(send, survey):
-    send(emails.invitations_send, survey=survey, invitations=Invitation.objects.all())
+    send(deliveries.invitations_send, survey=survey, invitations=Invitation.objects.all())
     mail.outbox.clear()
 
 
@@ -188,7 +190,7 @@ def test_remind_by_hand_only_writes_to_those_still_expected(
 ):
     invite(send, survey)
     invitation_decline(invitation=other_invitation, reason="")
-    count = send(emails.reminders_send, survey=survey, invitations=Invitation.objects.all())
+    count = send(reminders.reminders_send, survey=survey, invitations=Invitation.objects.all())
     assert count == 1
     assert [m.to for m in mail.outbox] == [["alice@example.org"]]
     assert mail.outbox[0].subject == "Reminder: AGI safety and governance"
@@ -202,11 +204,11 @@ def test_scheduled_reminders_send_each_due_round_once(send, survey, invitation):
     invite(send, survey)
     sent = timezone.now()
     Invitation.objects.update(sent_at=sent - timedelta(days=8))
-    assert send(emails.reminders_due_send) == 1
-    assert send(emails.reminders_due_send) == 0
+    assert send(reminders.reminders_due_send) == 1
+    assert send(reminders.reminders_due_send) == 0
     assert len(mail.outbox) == 1
-    assert send(emails.reminders_due_send, now=sent + timedelta(days=7)) == 1
-    assert send(emails.reminders_due_send, now=sent + timedelta(days=30)) == 0
+    assert send(reminders.reminders_due_send, now=sent + timedelta(days=7)) == 1
+    assert send(reminders.reminders_due_send, now=sent + timedelta(days=30)) == 0
     assert [d.round for d in EmailDelivery.objects.filter(kind="reminder").order_by("round")] == [
         1,
         2,
@@ -219,8 +221,8 @@ def test_scheduled_reminders_respect_the_maximum(send, survey, invitation):
     survey.save()
     invite(send, survey)
     later = timezone.now() + timedelta(days=10)
-    send(emails.reminders_due_send, now=later)
-    send(emails.reminders_due_send, now=later)
+    send(reminders.reminders_due_send, now=later)
+    send(reminders.reminders_due_send, now=later)
     assert len(mail.outbox) == 1
 
 
@@ -231,12 +233,12 @@ def test_scheduled_reminders_stop_at_submission_and_close(
     survey.save()
     invite(send, survey)
     Invitation.objects.filter(pk=invitation.pk).update(submitted_at=timezone.now())
-    assert send(emails.reminders_due_send, now=timezone.now() + timedelta(days=2)) == 1
+    assert send(reminders.reminders_due_send, now=timezone.now() + timedelta(days=2)) == 1
     assert [m.to for m in mail.outbox] == [["bob@example.org"]]
     Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.CLOSED)
     Invitation.objects.update(reminders_sent=0)
     EmailDelivery.objects.filter(kind="reminder").delete()
-    assert send(emails.reminders_due_send, now=timezone.now() + timedelta(days=2)) == 0
+    assert send(reminders.reminders_due_send, now=timezone.now() + timedelta(days=2)) == 0
 
 
 def test_queued_reminder_is_not_sent_after_the_expert_declines(
@@ -244,7 +246,7 @@ def test_queued_reminder_is_not_sent_after_the_expert_declines(
 ):
     invite(send, survey)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        emails.reminders_send(survey=survey, invitations=Invitation.objects.all())
+        reminders.reminders_send(survey=survey, invitations=Invitation.objects.all())
     invitation_decline(invitation=invitation, reason="busy")
     for callback in callbacks:
         callback()

@@ -5,11 +5,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
+from responses import uploads
+from responses.fieldwork.services import experts
+from responses.fieldwork.services.experts import experts_import, experts_parse
 from responses.models import AuditEvent, Expert, Invitation, Job
-from responses.services import experts
-from responses.services.experts import ImportRefused, experts_import, experts_parse
-
-from .conftest import url
+from responses.uploads import ImportRefused
+from tests.factories import research_url as url
 
 pytestmark = pytest.mark.django_db
 
@@ -44,13 +45,13 @@ def test_parse_refuses_latin1_with_line_number(survey):
     text = GOOD + "Zoë Nonutf,zoe@x.example,other,Inst\n"
     with pytest.raises(ImportRefused) as refused:
         parse(survey, text, encoding="latin-1")
-    assert str(refused.value) == experts.ERROR_ENCODING.format(line=4)
+    assert str(refused.value) == uploads.ERROR_ENCODING.format(line=4)
 
 
 def test_parse_refuses_utf16(survey):
     with pytest.raises(ImportRefused) as refused:
         parse(survey, GOOD, encoding="utf-16")
-    assert str(refused.value) == experts.ERROR_ENCODING_UTF16
+    assert str(refused.value) == uploads.ERROR_ENCODING_UTF16
 
 
 def test_parse_reports_missing_columns_on_line_1(survey):
@@ -126,7 +127,7 @@ def test_parse_refuses_a_broken_xlsx_and_other_formats(survey):
         experts_parse(survey=survey, data=b"not a zip", filename="list.xlsx")
     with pytest.raises(ImportRefused) as refused:
         experts_parse(survey=survey, data=b"x", filename="list.pdf")
-    assert str(refused.value) == experts.ERROR_FORMAT
+    assert str(refused.value) == uploads.ERROR_FORMAT
 
 
 def test_import_creates_invitations_and_reuses_known_experts(survey, researcher):

@@ -4,15 +4,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from responses.fieldwork import tasks
+from responses.fieldwork.services import lifecycle
+from responses.fieldwork.services.experts import invitation_create
+from responses.fieldwork.services.lifecycle import survey_create
+from responses.links import link_secret
 from responses.models import Answer, AuditEvent, Expert, Invitation, Response, Survey
-from responses.selectors import invitation_by_secret
-from responses.services import lifecycle
-from responses.services.links import link_secret
-from responses.services.surveys import invitation_create, survey_create
-from responses.tasks import fieldwork as tasks
+from responses.respondent.selectors import invitation_by_secret
 from statements.models import Statement
-
-from .conftest import url
+from tests.factories import research_url as url
 
 pytestmark = pytest.mark.django_db
 
@@ -54,16 +54,16 @@ def test_survey_closes_on_its_date_by_itself(survey):
     past = timezone.now() - timedelta(minutes=1)
     Survey.objects.filter(pk=survey.pk).update(closes_at=past)
     later = survey_create(slug="later", title="Later", closes_at=timezone.now() + timedelta(days=1))
-    assert tasks.surveys_close_due.delay().result == 1
+    assert tasks.surveys_close_due_task.delay().result == 1
     survey.refresh_from_db()
     later.refresh_from_db()
     assert (survey.status, survey.closed_at) == (Survey.Status.CLOSED, past)
     assert later.status == Survey.Status.OPEN
-    assert tasks.surveys_close_due.delay().result == 0
+    assert tasks.surveys_close_due_task.delay().result == 0
 
 
 @pytest.fixture
-def answered(invitation):
+def submitted_response(invitation):
     now = timezone.now()
     response = Response.objects.create(
         invitation=invitation, consented_at=now, statement_order=[], submitted_at=now
@@ -75,7 +75,9 @@ def answered(invitation):
     return response
 
 
-def test_anonymise_refused_before_close_and_without_the_typed_slug(researcher, survey, answered):
+def test_anonymise_refused_before_close_and_without_the_typed_slug(
+    researcher, survey, submitted_response
+):
     with pytest.raises(lifecycle.LifecycleError, match="closed survey"):
         lifecycle.survey_anonymise(survey=survey, actor=researcher, confirm="agi")
     lifecycle.survey_close(survey=survey, actor=researcher)
@@ -85,7 +87,7 @@ def test_anonymise_refused_before_close_and_without_the_typed_slug(researcher, s
 
 
 def test_anonymise_removes_personal_data_keeps_answers_and_kills_links(
-    researcher_client, researcher, survey, answered, invitation
+    researcher_client, researcher, survey, submitted_response, invitation
 ):
     secret = link_secret(invitation.link_nonce)
     lifecycle.survey_close(survey=survey, actor=researcher)

@@ -7,10 +7,10 @@ import pytest
 from django.core import mail
 from django.db import connection
 
+from responses.fieldwork import tasks
+from responses.fieldwork.services import deliveries
+from responses.fieldwork.services.experts import invitation_create
 from responses.models import EmailDelivery, Invitation
-from responses.services import emails
-from responses.services.surveys import invitation_create
-from responses.tasks import fieldwork as tasks
 
 
 def wait_for(condition, timeout=30.0):
@@ -38,7 +38,7 @@ def mail_dir(tmp_path, monkeypatch):
 def test_worker_sends_invitations_enqueued_on_commit(mail_dir, celery_worker, survey):
     for number in range(5):
         invitation_create(survey=survey, email=f"w{number}@example.org", name=f"W {number}")
-    assert emails.invitations_send(survey=survey, invitations=Invitation.objects.all()) == 5
+    assert deliveries.invitations_send(survey=survey, invitations=Invitation.objects.all()) == 5
     assert wait_for(lambda: Invitation.objects.filter(sent_at__isnull=False).count() == 5)
     assert sent_messages(mail_dir) == 5
     assert set(EmailDelivery.objects.values_list("status", flat=True)) == {"sent"}
@@ -46,11 +46,11 @@ def test_worker_sends_invitations_enqueued_on_commit(mail_dir, celery_worker, su
 
 @pytest.mark.worker
 def test_worker_task_delivered_twice_sends_once(mail_dir, celery_worker, survey, invitation):
-    emails.invitations_send(survey=survey, invitations=Invitation.objects.all())
+    deliveries.invitations_send(survey=survey, invitations=Invitation.objects.all())
     delivery = EmailDelivery.objects.get()
-    tasks.delivery_send.delay(delivery_id=delivery.pk)
-    tasks.deliveries_send.delay(delivery_ids=[delivery.pk])
-    tasks.delivery_send.delay(delivery_id=delivery.pk)
+    tasks.delivery_send_task.delay(delivery_id=delivery.pk)
+    tasks.deliveries_send_task.delay(delivery_ids=[delivery.pk])
+    tasks.delivery_send_task.delay(delivery_id=delivery.pk)
     assert wait_for(lambda: EmailDelivery.objects.get().status == "sent")
     time.sleep(1.0)  # let the duplicates run
     assert sent_messages(mail_dir) == 1
@@ -66,9 +66,9 @@ def test_worker_runs_scheduled_reminders_task(mail_dir, celery_worker, survey, i
     survey.reminder_days = [1]
     survey.save()
     Invitation.objects.update(sent_at=timezone.now() - timedelta(days=2))
-    tasks.reminders_due.delay()
+    tasks.reminders_due_task.delay()
     assert wait_for(lambda: Invitation.objects.get().reminders_sent == 1)
-    tasks.reminders_due.delay()
+    tasks.reminders_due_task.delay()
     time.sleep(1.0)
     assert sent_messages(mail_dir) == 1
 
@@ -84,7 +84,7 @@ def test_delivery_claimed_by_two_threads_at_once_sends_one_email(
     def run():
         try:
             barrier.wait()
-            outcomes.append(emails.delivery_send(delivery_id=delivery.pk))
+            outcomes.append(deliveries.delivery_send(delivery_id=delivery.pk))
         finally:
             connection.close()
 

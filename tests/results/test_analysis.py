@@ -4,16 +4,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from responses import analysis, grouping
-from responses.services.results import survey_statements
-
-from .conftest import respond
+from responses.results import analysis, group_keys, selectors
+from responses.results.selectors import survey_statements
+from tests.factories import respond
 
 pytestmark = pytest.mark.django_db
 
 
 def tables_of(survey):
-    answers, sizes = analysis.count_tables(survey_id=survey.pk)
+    answers, sizes = selectors.count_tables(survey_id=survey.pk)
     return analysis.results_tables(
         answers, sizes, survey_statements(survey=survey), survey.min_group_size
     )
@@ -98,9 +97,9 @@ def test_headline_counts_majority_agreement(survey):
     ],
 )
 def test_stated_sector_collapses_by_priority(survey, sectors, group):
-    assert grouping.stated_sector(sectors) == group
+    assert group_keys.stated_sector(sectors) == group
     respond(survey, answers={1: 1}, stated=sectors)
-    answers, sizes = analysis.count_tables(survey_id=survey.pk)
+    answers, sizes = selectors.count_tables(survey_id=survey.pk)
     assert list(sizes["stated"]) == [group]
 
 
@@ -173,7 +172,7 @@ def test_holm_adjusts_step_down():
 
 
 def test_fingerprint_same_answers_same_fingerprint(survey, other_researcher):
-    from responses.services.surveys import survey_create
+    from responses.fieldwork.services.lifecycle import survey_create
 
     respond(survey, answers={1: 2, 5: -88}, stated=["agi_lab"])
     twin = survey_create(slug="twin", title="Twin", owner=other_researcher)

@@ -6,19 +6,23 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
-from responses import exports
+from responses import uploads
+from responses.fieldwork.services.lifecycle import survey_create
 from responses.models import Response, ResultsSnapshot
-from responses.services.imports import ImportRefused, responses_import
-from responses.services.results import snapshot_create
-from responses.services.surveys import survey_create
-
-from .conftest import respond
+from responses.results import analysis
+from responses.results.exports import rows as export_rows
+from responses.results.exports import writers
+from responses.results.services import imports
+from responses.results.services.imports import responses_import
+from responses.results.services.snapshots import snapshot_create
+from responses.uploads import ImportRefused
+from tests.factories import respond
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def answered(survey):
+def answered_survey(survey):
     respond(
         survey,
         answers={1: 2, 2: -88, 3: None},
@@ -41,20 +45,20 @@ def answered(survey):
 
 def wide(survey):
     return list(
-        csv.reader(io.StringIO(exports.csv_bytes(exports.responses_wide_rows(survey)).decode()))
+        csv.reader(io.StringIO(writers.csv_bytes(export_rows.responses_wide_rows(survey)).decode()))
     )
 
 
 def test_neutralise_marks_formulas_but_not_numbers():
-    assert exports.neutralise("=SUM(A1)") == "'=SUM(A1)"
+    assert writers.neutralise("=SUM(A1)") == "'=SUM(A1)"
     for text in ("+1", "-x", "@x", "\tx", "\rx"):
-        assert exports.neutralise(text) == "'" + text
-    assert exports.neutralise(-88) == -88 and exports.neutralise(-2) == -2
-    assert exports.neutralise("plain") == "plain"
+        assert writers.neutralise(text) == "'" + text
+    assert writers.neutralise(-88) == -88 and writers.neutralise(-2) == -2
+    assert writers.neutralise("plain") == "plain"
 
 
-def test_wide_export_columns_and_codes(answered):
-    rows = wide(answered)
+def test_wide_export_columns_and_codes(answered_survey):
+    rows = wide(answered_survey)
     assert rows[0][:4] == ["respondent", "sector", "gender", "S1"]
     assert rows[0][53:] == ["open_answer", "order_shown"] and rows[0][52] == "S50"
     assert len(rows) == 3  # the unsubmitted response is left out
@@ -65,8 +69,8 @@ def test_wide_export_columns_and_codes(answered):
     assert by_sector["civil_society"][3] == "-2" and by_sector["civil_society"][52] == "1"
 
 
-def test_wide_export_is_anonymous_with_fresh_random_ids(answered):
-    first, second = wide(answered), wide(answered)
+def test_wide_export_is_anonymous_with_fresh_random_ids(answered_survey):
+    first, second = wide(answered_survey), wide(answered_survey)
     text = str(first)
     assert "Expert" not in text and "example.org" not in text
     ids = [row[0] for row in first[1:]]
@@ -76,8 +80,8 @@ def test_wide_export_is_anonymous_with_fresh_random_ids(answered):
     assert set(ids) != {row[0] for row in second[1:]}
 
 
-def test_wide_xlsx_keeps_codes_numeric(answered):
-    data = exports.xlsx_bytes(exports.responses_wide_rows(answered), "Responses")
+def test_wide_xlsx_keeps_codes_numeric(answered_survey):
+    data = writers.xlsx_bytes(export_rows.responses_wide_rows(answered_survey), "Responses")
     sheet = load_workbook(io.BytesIO(data)).active
     values = list(sheet.iter_rows(values_only=True))
     agi = next(row for row in values if row[1] == "agi_lab")
@@ -85,8 +89,8 @@ def test_wide_xlsx_keeps_codes_numeric(answered):
     assert agi[53].startswith("'=")
 
 
-def test_long_export_has_one_row_per_answer(answered):
-    text = exports.csv_bytes(exports.responses_long_rows(answered)).decode()
+def test_long_export_has_one_row_per_answer(answered_survey):
+    text = writers.csv_bytes(export_rows.responses_long_rows(answered_survey)).decode()
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["respondent", "sector", "gender", "statement", "value"]
     assert sorted((row[1], row[3], row[4]) for row in rows[1:]) == [
@@ -132,14 +136,15 @@ def test_import_reports_every_bad_row_and_imports_nothing(survey):
     ]
     with pytest.raises(ImportRefused) as refused:
         responses_import(survey=survey, data=_file(rows), filename="in.csv")
-    assert refused.value.errors == [
-        "Line 3: the respondent id is empty.",
-        "Line 3: unknown sector 'mars'.",
-        "Line 3: unknown gender 'robot'.",
-        "Line 3, column S1: '3' is not an answer (use -2 to 2, -88 or DK).",
-        "Line 3, column S2: 'x' is not an answer (use -2 to 2, -88 or DK).",
-        "Line 4: the order shown must list statement numbers of this survey.",
-        "Line 4: respondent 'a' appears twice in the file.",
+    assert str(refused.value) == imports.ERROR_HAS_PROBLEMS
+    assert refused.value.problems == [
+        {"line": 3, "message": "The respondent id is empty."},
+        {"line": 3, "message": "Unknown sector 'mars'."},
+        {"line": 3, "message": "Unknown gender 'robot'."},
+        {"line": 3, "message": "Column S1: '3' is not an answer (use -2 to 2, -88 or DK)."},
+        {"line": 3, "message": "Column S2: 'x' is not an answer (use -2 to 2, -88 or DK)."},
+        {"line": 4, "message": "The order shown must list statement numbers of this survey."},
+        {"line": 4, "message": "Respondent 'a' appears twice in the file."},
     ]
     assert Response.objects.count() == 0
 
@@ -149,24 +154,24 @@ def test_import_refuses_unknown_and_missing_columns(survey):
         responses_import(
             survey=survey, data=_file([["respondent", "S51", "name"]]), filename="in.csv"
         )
-    assert refused.value.errors == [
-        "Line 1: unknown column 'S51'.",
-        "Line 1: unknown column 'name'.",
-        "Line 1: the columns sector, gender are missing.",
+    assert refused.value.problems == [
+        {"line": 1, "message": "Unknown column 'S51'."},
+        {"line": 1, "message": "Unknown column 'name'."},
+        {"line": 1, "message": "The columns sector, gender are missing."},
     ]
 
 
 def test_import_refuses_unreadable_file(survey):
     with pytest.raises(ImportRefused) as refused:
         responses_import(survey=survey, data=b"not a zip", filename="in.xlsx")
-    assert refused.value.errors[0].startswith("The file could not be read:")
+    assert str(refused.value) == uploads.ERROR_XLSX
 
 
-def test_round_trip_export_import_gives_identical_results(answered, researcher, tmp_path):
-    original = snapshot_create(survey=answered)
+def test_round_trip_export_import_gives_identical_results(answered_survey, researcher, tmp_path):
+    original = snapshot_create(survey=answered_survey)
     for fmt, name in (("csv", "wide.csv"), ("xlsx", "wide.xlsx")):
         path = tmp_path / name
-        call_command("export_responses", survey=answered.slug, output=str(path), format=fmt)
+        call_command("export_responses", survey=answered_survey.slug, output=str(path), format=fmt)
         copy = survey_create(slug=f"copy-{fmt}", title="Copy", owner=researcher)
         call_command("import_responses", str(path), survey=copy.slug)
         again = snapshot_create(survey=copy)
@@ -175,12 +180,12 @@ def test_round_trip_export_import_gives_identical_results(answered, researcher, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_compute_results_command_writes_the_columns(answered, tmp_path):
+def test_compute_results_command_writes_the_columns(answered_survey, tmp_path):
     # Committed for real: the command enqueues its job on commit, as in production.
     path = tmp_path / "results.csv"
-    call_command("compute_results", survey=answered.slug, output=str(path))
+    call_command("compute_results", survey=answered_survey.slug, output=str(path))
     rows = list(csv.DictReader(io.StringIO(path.read_text())))
-    assert list(rows[0]) == exports.RESULT_COLUMNS
+    assert list(rows[0]) == analysis.RESULT_COLUMNS
     first = rows[0]
     assert (first["statement"], first["n"], first["strongly_agree"]) == ("1", "2", "1")
     assert float(first["pct_strongly_agree"]) == 50.0 and float(first["mean"]) == 0.0
@@ -204,13 +209,13 @@ def test_commands_refuse_bad_input(survey, command, options, message):
     assert ResultsSnapshot.objects.count() == 0
 
 
-def test_import_command_lists_errors_and_imports_nothing(survey, tmp_path):
+def test_import_command_lists_errors_and_imports_nothing(survey, tmp_path, capsys):
     path = tmp_path / "bad.csv"
     path.write_bytes(_file([header(), ["a", "", "", "7"] + [""] * 51]))
     with pytest.raises(CommandError) as error:
         call_command("import_responses", str(path), survey=survey.slug)
-    assert "Nothing was imported." in str(error.value)
-    assert "Line 2, column S1: '7' is not an answer" in str(error.value)
+    assert str(error.value) == imports.ERROR_HAS_PROBLEMS
+    assert "line 2: Column S1: '7' is not an answer" in capsys.readouterr().err
     assert Response.objects.count() == 0
 
 
@@ -219,7 +224,7 @@ def test_import_command_refuses_missing_file(survey):
         call_command("import_responses", "/no/such/file.csv", survey=survey.slug)
 
 
-def test_export_command_long_format(answered, tmp_path):
+def test_export_command_long_format(answered_survey, tmp_path):
     path = tmp_path / "long.csv"
-    call_command("export_responses", survey=answered.slug, output=str(path), format="long")
+    call_command("export_responses", survey=answered_survey.slug, output=str(path), format="long")
     assert path.read_text().splitlines()[0] == "respondent,sector,gender,statement,value"

@@ -10,20 +10,19 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.urls import reverse
 
-from responses import analysis, grouping
+from responses.fieldwork.services import lifecycle
 from responses.models import Answer, AuditEvent, Expert, Response, Survey
-from responses.services import lifecycle
-from responses.services.imports import responses_import
-from responses.services.results import survey_statements
-
-from .conftest import respond
+from responses.results import analysis, group_keys, selectors
+from responses.results.selectors import survey_statements
+from responses.results.services.imports import responses_import
+from tests.factories import respond
 
 pytestmark = pytest.mark.django_db
 
 
 def expected_key(response: Response) -> int:
     response = Response.objects.select_related("invitation__expert").get(pk=response.pk)
-    return grouping.group_key(
+    return group_keys.group_key(
         assigned=response.invitation.expert.sector,
         sectors=response.sectors,
         gender=response.gender,
@@ -35,7 +34,7 @@ def keys_of(response: Response) -> set:
 
 
 def group_sizes(survey, name: str) -> dict[str, int]:
-    answers, sizes = analysis.count_tables(survey_id=survey.pk)
+    answers, sizes = selectors.count_tables(survey_id=survey.pk)
     tables = analysis.results_tables(answers, sizes, survey_statements(survey=survey), 1)
     view = next(view for view in tables["groups"] if view["name"] == name)
     first = view["statements"][0]["groups"]
@@ -67,9 +66,9 @@ def test_group_key_sql_equals_the_python_rule(survey, assigned, sectors, gender,
     response = respond(survey, answers={1: 2, 2: None}, sector="", stated=sectors, gender=gender)
     Expert.objects.filter(invitations__response=response).update(sector=assigned)
     with connection.cursor() as cursor:
-        grouping.answers_backfill(cursor)
+        group_keys.answers_backfill(cursor)
     assert keys_of(response) == {expected_key(response)}
-    assert grouping.unpack(expected_key(response)) == unpacked
+    assert group_keys.unpack(expected_key(response)) == unpacked
 
 
 def test_autosave_sets_the_survey_and_no_key_before_submission(started_client, invitation):
@@ -96,7 +95,7 @@ def test_submission_sets_the_group_key_on_every_answer(started_client, invitatio
     started_client.post(reverse("respondent:submit"))
     response = Response.objects.get(invitation=invitation)
     assert response.submitted_at is not None
-    assert grouping.unpack(expected_key(response)) == ("academia", "agi_lab", "woman")
+    assert group_keys.unpack(expected_key(response)) == ("academia", "agi_lab", "woman")
     assert keys_of(response) == {expected_key(response)}
     assert Answer.objects.filter(response=response).count() == 2
 
@@ -134,7 +133,7 @@ def test_admin_sector_change_regroups_answers_and_marks_results_stale(
     Survey.objects.filter(pk=survey.pk).update(results_stale_since=None)
     page = admin_change_sector(admin_client, expert, "agi_lab")
     assert page.status_code == 302
-    assert grouping.unpack(expected_key(response)) == ("agi_lab", "", "man")
+    assert group_keys.unpack(expected_key(response)) == ("agi_lab", "", "man")
     assert keys_of(response) == {expected_key(response)}
     assert keys_of(unsubmitted) == {None}
     assert Survey.objects.get(pk=survey.pk).results_stale_since is not None
@@ -175,7 +174,7 @@ def test_backfill_sets_survey_and_keys_of_existing_answers(survey):
     Answer.objects.update(survey=other, group_key=None)
     Answer.objects.filter(response=unsubmitted).update(group_key=7)
     with connection.cursor() as cursor:
-        assert grouping.answers_backfill(cursor) == 3
+        assert group_keys.answers_backfill(cursor) == 3
     assert set(Answer.objects.values_list("survey_id", flat=True)) == {survey.pk}
     assert keys_of(submitted) == {expected_key(submitted)}
     assert keys_of(unsubmitted) == {None}
@@ -191,7 +190,7 @@ def test_import_sets_survey_and_keys(survey):
     csv.writer(stream).writerows([header, *rows])
     responses_import(survey=survey, data=stream.getvalue().encode(), filename="in.csv")
     responses = list(Response.objects.order_by("pk"))
-    assert [grouping.unpack(expected_key(response)) for response in responses] == [
+    assert [group_keys.unpack(expected_key(response)) for response in responses] == [
         ("academia", "academia", "woman"),
         ("civil_society", "civil_society", ""),
     ]
@@ -203,9 +202,9 @@ def test_import_sets_survey_and_keys(survey):
 def test_anonymise_leaves_the_keys_and_results_unchanged(survey, researcher):
     response = respond(survey, answers={1: 2}, sector="agi_lab", stated=["nonprofit"])
     key = expected_key(response)
-    before = analysis.count_tables(survey_id=survey.pk)
+    before = selectors.count_tables(survey_id=survey.pk)
     lifecycle.survey_close(survey=survey, actor=researcher)
     lifecycle.survey_anonymise(survey=survey, actor=researcher, confirm=survey.slug)
     assert expected_key(response) == key and keys_of(response) == {key}
-    after = analysis.count_tables(survey_id=survey.pk)
+    after = selectors.count_tables(survey_id=survey.pk)
     assert all(a.equals(b) for a, b in zip(before, after, strict=True))

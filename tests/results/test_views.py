@@ -4,9 +4,8 @@ import pytest
 from django.urls import reverse
 
 from responses.models import ResultsSnapshot
-from responses.services.results import snapshot_create
-
-from .conftest import respond
+from responses.results.services.snapshots import snapshot_refresh
+from tests.factories import respond
 
 pytestmark = pytest.mark.django_db
 
@@ -19,12 +18,12 @@ def urls(slug, job_id=1):
     yield "get", reverse("research:results_job", args=[slug, job_id])
     for fmt in ("svg", "png"):
         yield "get", reverse("research:results_chart", args=[slug, "stacked", fmt])
-    for name in ("statements.csv", "statements.tex", "responses-wide.csv", "responses-long.xlsx"):
+    for name in ("statements-csv", "latex", "csv", "long-xlsx"):
         yield "get", reverse("research:results_export", args=[slug, name])
 
 
 @pytest.fixture
-def computed(survey):
+def computed_survey(survey):
     for i in range(6):
         respond(
             survey,
@@ -41,40 +40,42 @@ def computed(survey):
             stated=["academia"],
             gender="woman",
         )
-    snapshot_create(survey=survey)
+    snapshot_refresh(survey=survey)
     return survey
 
 
 @pytest.mark.parametrize("index", range(9))
-def test_results_urls_refuse_anonymous(client, computed, index):
-    method, url = list(urls(computed.slug))[index]
+def test_results_urls_refuse_anonymous(client, computed_survey, index):
+    method, url = list(urls(computed_survey.slug))[index]
     response = getattr(client, method)(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
 
 
 @pytest.mark.parametrize("index", range(9))
-def test_results_urls_refuse_non_staff(client, django_user_model, computed, index):
+def test_results_urls_refuse_non_staff(client, django_user_model, computed_survey, index):
     user = django_user_model.objects.create_user("nina", "nina@example.org", "nina-password-1")
     client.force_login(user)
-    method, url = list(urls(computed.slug))[index]
+    method, url = list(urls(computed_survey.slug))[index]
     response = getattr(client, method)(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
 
 
 @pytest.mark.parametrize("index", range(9))
-def test_results_urls_refuse_staff_not_on_survey(client, other_researcher, computed, index):
+def test_results_urls_refuse_staff_not_on_survey(client, other_researcher, computed_survey, index):
     client.force_login(other_researcher)
-    method, url = list(urls(computed.slug))[index]
+    method, url = list(urls(computed_survey.slug))[index]
     response = getattr(client, method)(url)
     assert response.status_code == 404
     assert ResultsSnapshot.objects.count() == 1
 
 
-def test_results_page_shows_snapshot_time_staleness_and_headline(client, researcher, computed):
+def test_results_page_shows_snapshot_time_staleness_and_headline(
+    client, researcher, computed_survey
+):
     client.force_login(researcher)
-    response = client.get(reverse("research:results", args=[computed.slug]))
+    response = client.get(reverse("research:results", args=[computed_survey.slug]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Computed <time" in html and "Up to date" in html
@@ -84,22 +85,22 @@ def test_results_page_shows_snapshot_time_staleness_and_headline(client, researc
         assert f'id="chart-{name}"' in html
 
 
-def test_results_page_has_no_inline_script_or_style(client, researcher, computed):
+def test_results_page_has_no_inline_script_or_style(client, researcher, computed_survey):
     client.force_login(researcher)
-    html = client.get(reverse("research:results", args=[computed.slug])).content.decode()
+    html = client.get(reverse("research:results", args=[computed_survey.slug])).content.decode()
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
     assert " style=" not in html and "<style" not in html
     assert not re.search(r"\son[a-z]+=", html)
     assert "js/sortable.js" in html
 
 
-def test_results_page_says_stale(client, researcher, computed):
-    respond_late = respond(computed, answers={1: 1}, submitted=False)
-    from responses.services.respondent import response_submit
+def test_results_page_says_stale(client, researcher, computed_survey):
+    respond_late = respond(computed_survey, answers={1: 1}, submitted=False)
+    from responses.respondent.services import response_submit
 
     response_submit(response=respond_late)
     client.force_login(researcher)
-    html = client.get(reverse("research:results", args=[computed.slug])).content.decode()
+    html = client.get(reverse("research:results", args=[computed_survey.slug])).content.decode()
     assert "<strong>Stale:</strong>" in html
 
 
@@ -109,25 +110,29 @@ def test_results_page_without_snapshot(client, researcher, survey):
     assert b"No results have been computed yet." in response.content
 
 
-def test_results_table_sorts_on_the_server(client, researcher, computed):
+def test_results_table_sorts_on_the_server(client, researcher, computed_survey):
     client.force_login(researcher)
-    url = reverse("research:results", args=[computed.slug]) + "?sort=dont_know"
+    url = reverse("research:results", args=[computed_survey.slug]) + "?sort=dont_know"
     numbers = re.findall(r"<tr>\s*<td>(\d+)</td>", client.get(url).content.decode())
     # S2 has 50% "I don't know", S1 and S3 none; unanswered statements come last.
     assert numbers[:4] == ["2", "1", "3", "4"]
     assert len(numbers) == 50
 
 
-def test_results_unknown_sort_falls_back_to_number(client, researcher, computed):
+def test_results_unknown_sort_falls_back_to_number(client, researcher, computed_survey):
     client.force_login(researcher)
-    html = client.get(reverse("research:results", args=[computed.slug]) + "?sort=evil").content
+    html = client.get(
+        reverse("research:results", args=[computed_survey.slug]) + "?sort=evil"
+    ).content
     assert re.findall(r"<tr>\s*<td>(\d+)</td>", html.decode())[:2] == ["1", "2"]
 
 
 @pytest.mark.parametrize("name", CHARTS + ["groups-gender"])
-def test_chart_svg_has_title_and_description(client, researcher, computed, name):
+def test_chart_svg_has_title_and_description(client, researcher, computed_survey, name):
     client.force_login(researcher)
-    response = client.get(reverse("research:results_chart", args=[computed.slug, name, "svg"]))
+    response = client.get(
+        reverse("research:results_chart", args=[computed_survey.slug, name, "svg"])
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
     body = response.content.decode()
@@ -135,9 +140,9 @@ def test_chart_svg_has_title_and_description(client, researcher, computed, name)
     assert "<script" not in body
 
 
-def test_chart_png_downloads(client, researcher, computed):
+def test_chart_png_downloads(client, researcher, computed_survey):
     client.force_login(researcher)
-    url = reverse("research:results_chart", args=[computed.slug, "stacked", "png"])
+    url = reverse("research:results_chart", args=[computed_survey.slug, "stacked", "png"])
     response = client.get(url + "?sort=mean&download=1")
     assert response["Content-Type"] == "image/png"
     assert response.content.startswith(b"\x89PNG\r\n\x1a\n")
@@ -147,10 +152,10 @@ def test_chart_png_downloads(client, researcher, computed):
 @pytest.mark.parametrize(
     "path", [("stacked", "gif"), ("nothing", "svg"), ("groups-stated_sector", "svg")]
 )
-def test_chart_unknown_is_404(client, researcher, computed, path):
+def test_chart_unknown_is_404(client, researcher, computed_survey, path):
     # stated_sector has no group of 5 or more apart from... agi_lab and academia: 2 groups.
     client.force_login(researcher)
-    response = client.get(reverse("research:results_chart", args=[computed.slug, *path]))
+    response = client.get(reverse("research:results_chart", args=[computed_survey.slug, *path]))
     expected = 200 if path[0] == "groups-stated_sector" else 404
     assert response.status_code == expected
 
@@ -161,16 +166,18 @@ def test_chart_before_any_snapshot_is_404(client, researcher, survey):
     assert response.status_code == 404
 
 
-def test_export_unknown_is_404(client, researcher, computed):
+def test_export_unknown_is_404(client, researcher, computed_survey):
     client.force_login(researcher)
-    response = client.get(reverse("research:results_export", args=[computed.slug, "x.csv"]))
+    response = client.get(
+        reverse("research:results_export", args=[computed_survey.slug, "statements-pdf"])
+    )
     assert response.status_code == 404
 
 
-def test_export_statements_csv_has_the_columns(client, researcher, computed):
+def test_export_statements_csv_has_the_columns(client, researcher, computed_survey):
     client.force_login(researcher)
     response = client.get(
-        reverse("research:results_export", args=[computed.slug, "statements.csv"])
+        reverse("research:results_export", args=[computed_survey.slug, "statements-csv"])
     )
     header = response.content.decode().splitlines()[0]
     assert header.startswith("statement,title,n,strongly_disagree,")
@@ -178,32 +185,28 @@ def test_export_statements_csv_has_the_columns(client, researcher, computed):
     assert response["Content-Disposition"] == 'attachment; filename="agi-statements.csv"'
 
 
-def test_export_latex_escapes_titles(client, researcher, computed):
+def test_export_latex_escapes_titles(client, researcher, computed_survey):
     client.force_login(researcher)
-    response = client.get(
-        reverse("research:results_export", args=[computed.slug, "statements.tex"])
-    )
+    response = client.get(reverse("research:results_export", args=[computed_survey.slug, "latex"]))
     text = response.content.decode()
     assert text.startswith("\\begin{longtable}") and "\\end{longtable}" in text
     assert text.count("\\\\") == 51  # header + 50 statements
 
 
-def test_export_wide_is_anonymous_and_neutralised(client, researcher, computed):
+def test_export_wide_is_anonymous_and_neutralised(client, researcher, computed_survey):
     client.force_login(researcher)
-    response = client.get(
-        reverse("research:results_export", args=[computed.slug, "responses-wide.csv"])
-    )
+    response = client.get(reverse("research:results_export", args=[computed_survey.slug, "csv"]))
     text = response.content.decode()
     assert "Expert" not in text and "@example.org" not in text
     assert "'=HYPERLINK" in text
     assert ",-88," in text
 
 
-def test_results_pages_and_exports_are_never_cached(client, researcher, computed):
+def test_results_pages_and_exports_are_never_cached(client, researcher, computed_survey):
     client.force_login(researcher)
     for url in [
-        f"/research/{computed.slug}/results/",
-        f"/research/{computed.slug}/results/export/responses-wide.csv",
+        f"/research/{computed_survey.slug}/results/",
+        f"/research/{computed_survey.slug}/results/export/csv/",
     ]:
         response = client.get(url)
         assert response.status_code == 200, url

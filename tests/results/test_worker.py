@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 
 from responses.models import Job, ResultsSnapshot
-
-from .conftest import STATEMENT_49, respond
+from tests.factories import STATEMENT_49, respond
 
 pytestmark = pytest.mark.worker
 

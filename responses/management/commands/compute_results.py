@@ -3,10 +3,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from responses import exports
 from responses.management import survey_from_option
 from responses.models import Job, ResultsSnapshot
-from responses.services.results import recompute_job_create
+from responses.results.exports import rows, writers
+from responses.results.services.snapshots import recompute_job_create
 
 ERROR_OUTPUT = "Cannot write {path}: {error}"
 ERROR_TIMEOUT = "The worker did not finish job {job} within {seconds} s (is a worker running?)."
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         snapshot = ResultsSnapshot.objects.get(pk=job.result["snapshot_id"])
         try:
             with path.open("w", newline="", encoding="utf-8") as stream:
-                exports.write_csv(exports.statement_rows(snapshot.tables), stream)
+                writers.write_csv(rows.statement_rows(snapshot.tables), stream)
         except OSError as error:
             raise CommandError(ERROR_OUTPUT.format(path=path, error=error)) from None
         self.stdout.write(

@@ -3,8 +3,8 @@ from datetime import datetime, time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from responses.fieldwork.services.lifecycle import SurveyError, survey_create
 from responses.models import Survey
-from responses.services.surveys import SurveyError, survey_create
 
 
 def parse_date(value: str) -> datetime:

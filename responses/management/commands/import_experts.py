@@ -2,8 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from responses.management import survey_from_option
-from responses.services.experts import ImportRefused, experts_import, experts_parse
+from responses.fieldwork.services.experts import experts_import, experts_parse
+from responses.management import import_refused, survey_from_option
+from responses.uploads import ImportRefused
 
 
 class Command(BaseCommand):
@@ -27,7 +28,5 @@ class Command(BaseCommand):
                 raise ImportRefused("Nothing was imported.", parsed.problems)
             count = experts_import(survey=found, rows=parsed.rows)
         except ImportRefused as refused:
-            for problem in refused.problems:
-                self.stderr.write(f"line {problem['line']}: {problem['message']}")
-            raise CommandError(str(refused)) from None
+            raise import_refused(self, refused) from None
         self.stdout.write(f"Imported {count} experts into '{found.slug}'.")

@@ -2,8 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from responses.management import survey_from_option
-from responses.services.imports import ImportRefused, responses_import
+from responses.management import import_refused, survey_from_option
+from responses.results.services.imports import responses_import
+from responses.uploads import ImportRefused
 
 ERROR_FILE = "Cannot read {path}: {error}"
 
@@ -30,5 +31,5 @@ class Command(BaseCommand):
         try:
             count = responses_import(survey=found, data=data, filename=path.name)
         except ImportRefused as refused:
-            raise CommandError("Nothing was imported.\n" + "\n".join(refused.errors)) from None
+            raise import_refused(self, refused) from None
         self.stdout.write(f"Imported {count} respondents into {found.slug}.")

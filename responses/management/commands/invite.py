@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from responses.choices import SECTOR_CODES
+from responses.fieldwork.services.experts import ExpertError, invitation_create
+from responses.links import invitation_url
 from responses.management import survey_from_option
-from responses.services.links import invitation_url
-from responses.services.surveys import SECTOR_CODES, SurveyError, invitation_create
 
 
 class Command(BaseCommand):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
             invitation, created = invitation_create(
                 survey=found, email=email, name=name, sector=sector, affiliation=affiliation
             )
-        except SurveyError as error:
+        except ExpertError as error:
             raise CommandError(str(error)) from None
         verb = "Created" if created else "Found existing"
         self.stdout.write(

@@ -6,11 +6,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from responses.models import GENDERS, SCALE_VALUES, SECTOR_GROUPS, STATED_SECTORS, Survey
-from responses.services import respondent
-from responses.services.links import invitation_url
-from responses.services.results import snapshot_refresh
-from responses.services.surveys import invitation_create, survey_create
+from responses.choices import GENDERS, SCALE_VALUES, SECTOR_GROUPS, STATED_SECTORS
+from responses.fieldwork.services.experts import invitation_create
+from responses.fieldwork.services.lifecycle import survey_create
+from responses.links import invitation_url
+from responses.models import Survey
+from responses.respondent import services as respondent
+from responses.results.services.snapshots import snapshot_refresh
 from statements.services import statements_load
 
 DEMO_RESPONDENTS = 24  # synthetic, submitted: the dashboard and the results have data to show

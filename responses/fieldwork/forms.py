@@ -1,0 +1,70 @@
+"""Forms of the researcher's fieldwork pages."""
+
+from django import forms
+
+from ..uploads import MAX_UPLOAD_BYTES
+
+ERROR_DAYS_FORMAT = "Write the days as whole numbers separated by commas, for example: 7, 14"
+
+
+class ExpertUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Expert list (.csv or .xlsx)",
+        help_text=(
+            "Columns: name, email, sector, affiliation; any further columns are kept as "
+            "attributes. Sector codes: agi_lab, academia, civil_society, other."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is larger than 10 MB.")
+        return upload
+
+
+class EmailTemplatesForm(forms.Form):
+    researcher_name = forms.CharField(label="Sender's name", max_length=200, required=False)
+    invitation_subject = forms.CharField(label="Invitation subject", max_length=200)
+    invitation_body = forms.CharField(
+        label="Invitation text", widget=forms.Textarea(attrs={"rows": 14, "cols": 80})
+    )
+    reminder_subject = forms.CharField(label="Reminder subject", max_length=200)
+    reminder_body = forms.CharField(
+        label="Reminder text", widget=forms.Textarea(attrs={"rows": 12, "cols": 80})
+    )
+    reminder_days = forms.CharField(
+        label="Automatic reminders, days after the invitation",
+        required=False,
+        help_text="For example: 7, 14. Leave empty for no automatic reminders.",
+    )
+    reminder_max = forms.IntegerField(
+        label="Maximum number of automatic reminders", min_value=0, max_value=10
+    )
+
+    def clean_reminder_days(self):
+        text = self.cleaned_data["reminder_days"].strip()
+        if not text:
+            return []
+        try:
+            return [int(part) for part in text.replace(";", ",").split(",") if part.strip()]
+        except ValueError:
+            raise forms.ValidationError(ERROR_DAYS_FORMAT) from None
+
+
+class OpenSurveyForm(forms.Form):
+    confirm_provisional = forms.BooleanField(
+        label="I know that some statements still have provisional wording, and I want to "
+        "open the survey with them as they are.",
+        required=False,
+    )
+
+
+class AnonymiseForm(forms.Form):
+    confirm = forms.CharField(label="Type the survey's short name to confirm", max_length=50)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (for example the bounce message)", max_length=1000, required=False
+    )

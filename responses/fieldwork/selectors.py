@@ -1,0 +1,277 @@
+"""Reads for the researcher's fieldwork pages. Each page costs a fixed number of queries,
+however many invitations a survey has."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from ..choices import SECTOR_GROUPS, STATE_LABELS, STATED_SECTORS
+from ..models import Answer, AuditEvent, EmailDelivery, Invitation
+from ..models import Response as SurveyResponse
+
+# One state per invitation; the first that applies wins. A submission stays a submission
+# even if the link is revoked later.
+_STATE_ORDER = [
+    ("submitted", Q(submitted_at__isnull=False)),
+    ("revoked", Q(revoked_at__isnull=False)),
+    ("declined", Q(declined_at__isnull=False)),
+    ("failed", Q(failed_at__isnull=False)),
+    ("started", Q(started_at__isnull=False)),
+    ("sent", Q(sent_at__isnull=False)),
+]
+
+
+def _state_case():
+    return Case(
+        *[When(condition, then=Value(state)) for state, condition in _STATE_ORDER],
+        default=Value("not_sent"),
+        output_field=CharField(),
+    )
+
+
+SORTS = {
+    "name": "expert__name",
+    "email": "expert__email",
+    "sector": "expert__sector",
+    "affiliation": "expert__affiliation",
+    "state": "state",
+    "sent": "sent_at",
+    "answered": "answered",
+    "activity": "activity",
+}
+
+
+def invitations_annotated(survey):
+    answered = (
+        Answer.objects.filter(response__invitation=OuterRef("pk"), value__isnull=False)
+        .order_by()
+        .values("response__invitation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Invitation.objects.filter(survey=survey)
+        .select_related("expert")
+        .annotate(
+            state=_state_case(),
+            answered=Coalesce(Subquery(answered, output_field=IntegerField()), 0),
+            activity=Coalesce(
+                "submitted_at", "started_at", "last_reminded_at", "sent_at", "created_at"
+            ),
+        )
+    )
+
+
+def invitations_table(survey, *, state: str = "", sector: str = "", query: str = "", sort=""):
+    """The invitation table's queryset: filtered, searched and sorted."""
+    rows = invitations_annotated(survey)
+    if state in STATE_LABELS:
+        rows = rows.filter(state=state)
+    if sector == "none":
+        rows = rows.filter(expert__sector="")
+    elif sector in dict(SECTOR_GROUPS):
+        rows = rows.filter(expert__sector=sector)
+    query = query.strip()
+    if query:
+        rows = rows.filter(
+            Q(expert__name__icontains=query)
+            | Q(expert__email__icontains=query)
+            | Q(expert__affiliation__icontains=query)
+        )
+    descending = sort.startswith("-")
+    field = SORTS.get(sort.lstrip("-"), "expert__name")
+    order = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    return rows.order_by(order, "pk")
+
+
+@dataclass
+class Rates:
+    invited: int
+    started: int
+    submitted: int
+
+    @property
+    def submitted_rate(self):
+        return self.submitted / self.invited if self.invited else None
+
+    @property
+    def started_rate(self):
+        return self.started / self.invited if self.invited else None
+
+    # Percentages for display, e.g. 55.4 for 51 of 92 (the paper's one decimal).
+    @property
+    def submitted_pct(self):
+        return 100 * self.submitted_rate if self.invited else None
+
+    @property
+    def started_pct(self):
+        return 100 * self.started_rate if self.invited else None
+
+
+# Invited: the invitation reached the expert, by email or by a link the researcher passed on
+# (a started, submitted or declined invitation was reached, sent or not).
+_REACHED = (
+    Q(sent_at__isnull=False)
+    | Q(started_at__isnull=False)
+    | Q(submitted_at__isnull=False)
+    | Q(declined_at__isnull=False)
+)
+
+
+def _rates_aggregate():
+    return {
+        "invited": Count("pk", filter=_REACHED),
+        "started": Count("pk", filter=Q(started_at__isnull=False) | Q(submitted_at__isnull=False)),
+        "submitted": Count("pk", filter=Q(submitted_at__isnull=False)),
+    }
+
+
+def state_counts(survey) -> dict[str, int]:
+    counts = dict.fromkeys(STATE_LABELS, 0)
+    rows = (
+        Invitation.objects.filter(survey=survey)
+        .annotate(state=_state_case())
+        .order_by()
+        .values("state")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        counts[row["state"]] = row["n"]
+    return counts
+
+
+def rates_overall(survey) -> Rates:
+    return Rates(**Invitation.objects.filter(survey=survey).aggregate(**_rates_aggregate()))
+
+
+def rates_by_assigned_sector(survey) -> list[dict]:
+    rows = {
+        row["expert__sector"]: row
+        for row in Invitation.objects.filter(survey=survey)
+        .order_by()
+        .values("expert__sector")
+        .annotate(total=Count("pk"), **_rates_aggregate())
+    }
+    result = []
+    for code, label in [*SECTOR_GROUPS, ("", "Not assigned")]:
+        row = rows.get(code)
+        if row is None:
+            continue
+        rates = Rates(row["invited"], row["started"], row["submitted"])
+        result.append({"code": code, "label": label, "total": row["total"], "rates": rates})
+    return result
+
+
+def counts_by_stated_sector(survey) -> list[dict]:
+    """Experts state their own sectors (several allowed) only once they answer, so there is
+    no invited count per stated sector: we show started and submitted counts."""
+    started, submitted = Counter(), Counter()
+    rows = SurveyResponse.objects.filter(invitation__survey=survey).values_list(
+        "sectors", "invitation__started_at", "submitted_at"
+    )
+    for sectors, started_at, submitted_at in rows:
+        for code in sectors or ["unstated"]:
+            if started_at or submitted_at:
+                started[code] += 1
+            if submitted_at:
+                submitted[code] += 1
+    labels = [*STATED_SECTORS, ("unstated", "Not stated")]
+    return [
+        {"code": code, "label": label, "started": started[code], "submitted": submitted[code]}
+        for code, label in labels
+        if started[code] or submitted[code]
+    ]
+
+
+def timeline(survey) -> dict:
+    """Submission times, and send counts per day and kind, for the chart."""
+    submissions = sorted(
+        Invitation.objects.filter(survey=survey, submitted_at__isnull=False).values_list(
+            "submitted_at", flat=True
+        )
+    )
+    sends = list(
+        EmailDelivery.objects.filter(invitation__survey=survey, status=EmailDelivery.Status.SENT)
+        .annotate(day=TruncDate("sent_at"))
+        .order_by()
+        .values("day", "kind")
+        .annotate(n=Count("pk"))
+        .order_by("day", "kind")
+    )
+    return {"submissions": submissions, "sends": sends}
+
+
+def days_left(survey, now: datetime | None = None) -> int | None:
+    if survey.closes_at is None:
+        return None
+    now = now or timezone.now()
+    remaining = (timezone.localdate(survey.closes_at) - timezone.localdate(now)).days
+    return max(remaining, 0)
+
+
+def audit_for_survey(survey):
+    return AuditEvent.objects.filter(survey=survey).select_related("invitation__expert")
+
+
+def audit_for_invitation(invitation):
+    return AuditEvent.objects.filter(invitation=invitation)
+
+
+def deliveries_for_invitation(invitation):
+    return EmailDelivery.objects.filter(invitation=invitation).order_by("created_at", "pk")
+
+
+def invitation_rows(survey):
+    """Rows for the exports: plain values, one query, streamed."""
+    rows = invitations_annotated(survey).order_by("expert__name", "pk")
+    for invitation in rows.iterator(chunk_size=2000):
+        expert = invitation.expert
+        yield [
+            expert.name,
+            expert.email,
+            expert.sector,
+            expert.affiliation,
+            STATE_LABELS[invitation.state],
+            invitation.sent_at,
+            invitation.started_at,
+            invitation.submitted_at,
+            invitation.declined_at,
+            invitation.failed_at,
+            invitation.failure_reason,
+            invitation.reminders_sent,
+            invitation.answered,
+            ", ".join(f"{key}={value}" for key, value in sorted(expert.attributes.items())),
+        ]
+
+
+EXPORT_HEADER = [
+    "name",
+    "email",
+    "sector",
+    "affiliation",
+    "state",
+    "sent_at",
+    "started_at",
+    "submitted_at",
+    "declined_at",
+    "failed_at",
+    "failure_reason",
+    "reminders_sent",
+    "statements_answered",
+    "attributes",
+]

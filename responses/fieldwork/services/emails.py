@@ -1,0 +1,166 @@
+"""Invitation and reminder emails: templates with merge fields, checked and saved, and
+rendered for one invitation as text and HTML. Sending is deliveries.py."""
+
+import re
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import escape
+
+from ...audit import audit_log
+from ...links import invitation_decline_url, invitation_url
+from ...models import EmailDelivery, Invitation, Survey
+
+Kind = EmailDelivery.Kind
+
+DEFAULT_INVITATION_SUBJECT = "Invitation: {survey_title}"
+DEFAULT_INVITATION_BODY = """Dear {name},
+
+We are surveying experts on best practices in AGI safety and governance, and we would value
+your view. The questionnaire asks how much you agree with 50 statements and takes about
+20 minutes. Every question is optional and your answers are saved as you go.
+
+Your personal link (please do not forward it):
+{link}
+
+The survey closes on {closing_date}.
+
+If you prefer not to take part, tell us here and we will not write again:
+{decline_link}
+
+With thanks,
+{researcher_name}"""
+DEFAULT_REMINDER_SUBJECT = "Reminder: {survey_title}"
+DEFAULT_REMINDER_BODY = """Dear {name},
+
+A short reminder of our survey on best practices in AGI safety and governance. If you have
+already started, your answers are saved and you can continue where you stopped.
+
+Your personal link:
+{link}
+
+The survey closes on {closing_date}.
+
+If you prefer not to take part: {decline_link}
+
+With thanks,
+{researcher_name}"""
+
+MERGE_FIELDS = {
+    "name": "the expert's name",
+    "link": "the expert's personal link",
+    "decline_link": "the link to decline",
+    "closing_date": "the survey's closing date",
+    "researcher_name": "your name as the sender",
+    "survey_title": "the survey's title",
+}
+_FIELD = re.compile(r"\{([A-Za-z_]+)\}")
+_LINK_FIELDS = {"link", "decline_link"}
+
+ERROR_UNKNOWN_FIELD = "Unknown merge field {{{field}}}. Use: {choices}."
+ERROR_LINK_MISSING = "The body must contain {link}, the expert's personal link."
+ERROR_NOT_OPEN = "Open the survey before sending invitations or reminders."
+ERROR_NOTHING_SELECTED = "Select at least one expert."
+
+NO_CLOSING_DATE = "(no closing date set)"
+
+
+class EmailError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+    to: str
+
+
+def template_check(text: str, *, needs_link: bool = False) -> None:
+    for name in _FIELD.findall(text):
+        if name not in MERGE_FIELDS:
+            choices = ", ".join("{" + field + "}" for field in MERGE_FIELDS)
+            raise EmailError(ERROR_UNKNOWN_FIELD.format(field=name, choices=choices))
+    if needs_link and "{link}" not in text:
+        raise EmailError(ERROR_LINK_MISSING)
+
+
+def survey_templates(survey: Survey) -> dict[str, str]:
+    """The survey's own templates, or the defaults where a field is empty."""
+    return {
+        "invitation_subject": survey.invitation_subject or DEFAULT_INVITATION_SUBJECT,
+        "invitation_body": survey.invitation_body or DEFAULT_INVITATION_BODY,
+        "reminder_subject": survey.reminder_subject or DEFAULT_REMINDER_SUBJECT,
+        "reminder_body": survey.reminder_body or DEFAULT_REMINDER_BODY,
+    }
+
+
+def merge_values(invitation: Invitation) -> dict[str, str]:
+    survey = invitation.survey
+    closes = timezone.localtime(survey.closes_at) if survey.closes_at else None
+    return {
+        "name": invitation.expert.name,
+        "link": invitation_url(invitation),
+        "decline_link": invitation_decline_url(invitation),
+        "closing_date": f"{closes.day} {closes:%B %Y}" if closes else NO_CLOSING_DATE,
+        "researcher_name": survey.researcher_name or "The survey team",
+        "survey_title": survey.title,
+    }
+
+
+def _merge_text(template: str, values: dict[str, str]) -> str:
+    return _FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def _merge_html_line(line: str, values: dict[str, str]) -> str:
+    parts, last = [], 0
+    for match in _FIELD.finditer(line):
+        parts.append(escape(line[last : match.start()]))
+        name = match.group(1)
+        value = values.get(name, match.group(0))
+        if name in _LINK_FIELDS:
+            parts.append(f'<a href="{escape(value)}">{escape(value)}</a>')
+        else:
+            parts.append(escape(value))
+        last = match.end()
+    parts.append(escape(line[last:]))
+    return "".join(parts)
+
+
+def _merge_html(template: str, values: dict[str, str]) -> str:
+    paragraphs = [p for p in re.split(r"\n\s*\n", template.replace("\r\n", "\n")) if p.strip()]
+    body = "".join(
+        "<p>" + "<br>\n".join(_merge_html_line(line, values) for line in p.split("\n")) + "</p>\n"
+        for p in paragraphs
+    )
+    return f'<!doctype html>\n<html lang="en"><body>\n{body}</body></html>\n'
+
+
+def email_render(*, invitation: Invitation, kind: str) -> RenderedEmail:
+    templates = survey_templates(invitation.survey)
+    values = merge_values(invitation)
+    subject = _merge_text(templates[f"{kind}_subject"], values).replace("\n", " ")
+    body = templates[f"{kind}_body"]
+    return RenderedEmail(
+        subject=subject,
+        text=_merge_text(body, values),
+        html=_merge_html(body, values),
+        to=invitation.expert.email,
+    )
+
+
+@transaction.atomic
+def survey_templates_save(*, survey: Survey, actor, **fields) -> Survey:
+    for name in ("invitation_subject", "reminder_subject"):
+        template_check(fields[name])
+    for name in ("invitation_body", "reminder_body"):
+        template_check(fields[name], needs_link=True)
+    changed = [name for name, value in fields.items() if getattr(survey, name) != value]
+    for name in changed:
+        setattr(survey, name, fields[name])
+    if changed:
+        survey.save(update_fields=changed)
+        audit_log(action="survey.emails_changed", survey=survey, actor=actor, data=changed)
+    return survey

@@ -1,0 +1,267 @@
+"""A survey's life: created, draft -> open -> closed, then anonymised; and its invitations'
+life: a new link, revoked, marked bounced by hand."""
+
+import secrets
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.text import slugify
+
+from statements.models import Statement
+
+from ... import links
+from ...audit import audit_log
+from ...models import AuditEvent, EmailDelivery, Expert, Invitation, Survey
+
+ERROR_SLUG_TAKEN = "A survey with the slug '{slug}' already exists."
+ERROR_SLUG_INVALID = "A slug may contain only lowercase letters, digits and hyphens."
+ERROR_TITLE = "A survey needs a title."
+ERROR_CLOSING_DATE = "The closing date must lie in the future."
+ERROR_NO_STATEMENTS = "The statement catalogue is empty: run the migrations first."
+ERROR_NOT_DRAFT = "Only a draft survey can be opened."
+ERROR_NOT_OPEN = "Only an open survey can be closed."
+ERROR_CLOSES_PAST = "The closing date has passed. Set a later one (in the admin) first."
+ERROR_PROVISIONAL = (
+    "{count} statement(s) still have provisional wording. Tick the confirmation to open the "
+    "survey with them as they are."
+)
+ERROR_NOT_CLOSED = "Only a closed survey can be anonymised."
+ERROR_ANONYMISED = "This survey is already anonymised."
+ERROR_CONFIRM_SLUG = "Type the survey's short name '{slug}' to confirm."
+ERROR_REASON = "Give a reason, for example the bounce message."
+ERROR_REMINDER_DAYS = "Reminder days must be whole numbers of days between 1 and 365, rising."
+ERROR_REMINDER_MAX = "The maximum number of reminders must lie between 0 and 10."
+
+DEFAULT_INTRODUCTION = (
+    "Thank you for taking part. We ask how much you agree with statements about what AGI labs "
+    "should do. There are no right or wrong answers, every question is optional, and your "
+    "answers are saved as you go: you can stop at any time and come back through your "
+    "personal link."
+)
+DEFAULT_CONSENT = (
+    "Your answers are used for research and published only in aggregate. Taking part is "
+    "voluntary and you may stop at any time. You can ask for your answers to be deleted by "
+    "replying to the invitation email."
+)
+
+
+ANONYMOUS_NAME = "Anonymised expert"
+REASON_EVENTS = ["invitation.marked_bounced", "expert.email_failed", "expert.declined"]
+
+
+class SurveyError(Exception):
+    pass
+
+
+class LifecycleError(Exception):
+    pass
+
+
+@transaction.atomic
+def survey_create(
+    *,
+    slug: str,
+    title: str,
+    order: str = Survey.Order.RANDOMIZED,
+    closes_at: datetime | None = None,
+    status: str = Survey.Status.OPEN,
+    owner=None,
+) -> Survey:
+    if slug != slugify(slug) or not slug:
+        raise SurveyError(ERROR_SLUG_INVALID)
+    if not title.strip():
+        raise SurveyError(ERROR_TITLE)
+    if Survey.objects.filter(slug=slug).exists():
+        raise SurveyError(ERROR_SLUG_TAKEN.format(slug=slug))
+    if closes_at is not None and closes_at <= timezone.now():
+        raise SurveyError(ERROR_CLOSING_DATE)
+    statements = list(Statement.objects.values_list("pk", flat=True))
+    if not statements:
+        raise SurveyError(ERROR_NO_STATEMENTS)
+    survey = Survey.objects.create(
+        slug=slug,
+        title=title.strip(),
+        order=order,
+        closes_at=closes_at,
+        status=status,
+        owner=owner,
+        introduction=DEFAULT_INTRODUCTION,
+        consent_text=DEFAULT_CONSENT,
+    )
+    survey.statements.set(statements)
+    audit_log(action="survey.created", survey=survey, actor=owner, data={"slug": slug})
+    return survey
+
+
+def provisional_count(survey: Survey) -> int:
+    return survey.statements.filter(wording=Statement.Wording.PROVISIONAL).count()
+
+
+@transaction.atomic
+def survey_open(*, survey: Survey, actor, confirm_provisional: bool = False) -> Survey:
+    if survey.status != Survey.Status.DRAFT:
+        raise LifecycleError(ERROR_NOT_DRAFT)
+    if survey.closes_at is not None and survey.closes_at <= timezone.now():
+        raise LifecycleError(ERROR_CLOSES_PAST)
+    provisional = provisional_count(survey)
+    if provisional and not confirm_provisional:
+        raise LifecycleError(ERROR_PROVISIONAL.format(count=provisional))
+    Survey.objects.filter(pk=survey.pk, status=Survey.Status.DRAFT).update(
+        status=Survey.Status.OPEN
+    )
+    survey.status = Survey.Status.OPEN
+    audit_log(action="survey.opened", survey=survey, actor=actor, data={"provisional": provisional})
+    return survey
+
+
+def _close(survey: Survey, when, actor=None) -> bool:
+    closed = Survey.objects.filter(pk=survey.pk, status=Survey.Status.OPEN).update(
+        status=Survey.Status.CLOSED, closed_at=when
+    )
+    if closed:
+        survey.status, survey.closed_at = Survey.Status.CLOSED, when
+        label = "" if actor else "system"
+        audit_log(action="survey.closed", survey=survey, actor=actor, actor_label=label)
+    return bool(closed)
+
+
+@transaction.atomic
+def survey_close(*, survey: Survey, actor) -> Survey:
+    if survey.status != Survey.Status.OPEN:
+        raise LifecycleError(ERROR_NOT_OPEN)
+    _close(survey, timezone.now(), actor)
+    return survey
+
+
+@transaction.atomic
+def surveys_close_due(*, now=None) -> int:
+    """The beat's job: close every open survey whose closing date has passed."""
+    now = now or timezone.now()
+    due = Survey.objects.filter(status=Survey.Status.OPEN, closes_at__lte=now)
+    return sum(_close(survey, survey.closes_at) for survey in due)
+
+
+@transaction.atomic
+def survey_schedule_save(
+    *, survey: Survey, reminder_days: list[int], reminder_max: int, researcher_name: str, actor
+) -> Survey:
+    if any(not 1 <= day <= 365 for day in reminder_days) or reminder_days != sorted(
+        set(reminder_days)
+    ):
+        raise LifecycleError(ERROR_REMINDER_DAYS)
+    if not 0 <= reminder_max <= 10:
+        raise LifecycleError(ERROR_REMINDER_MAX)
+    survey.reminder_days, survey.reminder_max = reminder_days, reminder_max
+    survey.researcher_name = researcher_name.strip()
+    survey.save(update_fields=["reminder_days", "reminder_max", "researcher_name"])
+    audit_log(
+        action="survey.schedule_changed",
+        survey=survey,
+        actor=actor,
+        data={"reminder_days": reminder_days, "reminder_max": reminder_max},
+    )
+    return survey
+
+
+@transaction.atomic
+def survey_anonymise(*, survey: Survey, actor, confirm: str) -> int:
+    """Irreversible. Each invitation is detached from its expert and given a fresh, nameless
+    expert row; answers stay. An expert row left with no invitation is deleted, so their
+    name, email and attributes are gone. An expert also invited to another survey keeps
+    their row for that survey, which this survey no longer points to. Returns the number
+    of expert rows deleted."""
+    if survey.anonymised_at is not None:
+        raise LifecycleError(ERROR_ANONYMISED)
+    if survey.status != Survey.Status.CLOSED:
+        raise LifecycleError(ERROR_NOT_CLOSED)
+    if confirm.strip() != survey.slug:
+        raise LifecycleError(ERROR_CONFIRM_SLUG.format(slug=survey.slug))
+    invitations = list(survey.invitations.select_related("expert"))
+    old_expert_ids = {invitation.expert_id for invitation in invitations}
+    replacements = Expert.objects.bulk_create(
+        [
+            Expert(
+                name=ANONYMOUS_NAME,
+                email=f"anonymised-{secrets.token_hex(12)}@anonymised.invalid",
+                sector=invitation.expert.sector,
+            )
+            for invitation in invitations
+        ],
+        batch_size=1000,
+    )
+    for invitation, expert in zip(invitations, replacements, strict=True):
+        invitation.expert_id = expert.pk
+        # The old link must stop working: it identified the person.
+        for field, value in links.link_fields_new().items():
+            setattr(invitation, field, value)
+        invitation.revoked_at = invitation.revoked_at or timezone.now()
+        invitation.failure_reason = ""
+    Invitation.objects.bulk_update(
+        invitations,
+        ["expert", "link_nonce", "link_hash", "revoked_at", "failure_reason"],
+        batch_size=1000,
+    )
+    # Bounce messages and reasons may quote the address.
+    EmailDelivery.objects.filter(invitation__survey=survey).update(error="")
+    AuditEvent.objects.filter(survey=survey, action__in=REASON_EVENTS).update(data={})
+    orphans = Expert.objects.filter(pk__in=old_expert_ids).annotate(n=Count("invitations"))
+    deleted, _ = orphans.filter(n=0).delete()
+    now = timezone.now()
+    Survey.objects.filter(pk=survey.pk).update(anonymised_at=now)
+    survey.anonymised_at = now
+    audit_log(
+        action="survey.anonymised",
+        survey=survey,
+        actor=actor,
+        data={"invitations": len(invitations), "experts_deleted": deleted},
+    )
+    return deleted
+
+
+@transaction.atomic
+def invitation_mark_bounced(*, invitation: Invitation, reason: str, actor) -> Invitation:
+    reason = (reason or "").strip()
+    if not reason:
+        raise LifecycleError(ERROR_REASON)
+    invitation.failed_at, invitation.failure_reason = timezone.now(), reason[:1000]
+    invitation.save(update_fields=["failed_at", "failure_reason"])
+    audit_log(
+        action="invitation.marked_bounced",
+        invitation=invitation,
+        actor=actor,
+        data={"reason": reason},
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitations_mark_bounced(*, survey: Survey, invitations, reason: str, actor) -> int:
+    reason = (reason or "").strip()
+    if not reason:
+        raise LifecycleError(ERROR_REASON)
+    rows = list(invitations.filter(survey=survey, failed_at__isnull=True))
+    for invitation in rows:
+        invitation_mark_bounced(invitation=invitation, reason=reason, actor=actor)
+    return len(rows)
+
+
+@transaction.atomic
+def invitation_regenerate_link(*, invitation: Invitation, actor=None) -> Invitation:
+    """A new secret; the old link stops working at once."""
+    for field, value in links.link_fields_new().items():
+        setattr(invitation, field, value)
+    invitation.revoked_at = None
+    invitation.save(update_fields=["link_nonce", "link_hash", "revoked_at"])
+    audit_log(action="invitation.link_regenerated", invitation=invitation, actor=actor)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor=None) -> Invitation:
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_log(action="invitation.revoked", invitation=invitation, actor=actor)
+    return invitation

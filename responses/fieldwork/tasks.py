@@ -1,0 +1,65 @@
+"""Tasks of the fieldwork, thin: keyword-only *_id arguments, a stable name, one service call
+each: invitation and reminder emails, scheduled reminders, closing surveys on their date."""
+
+import contextlib
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import get_connection
+
+from ..models import EmailDelivery
+from .services import deliveries, lifecycle, reminders
+
+MAX_RETRIES = 6
+
+
+def retry_countdown(retries: int) -> int:
+    """Exponential backoff: base, 2 x base, 4 x base, ... seconds."""
+    return getattr(settings, "FIELDWORK_EMAIL_RETRY_BASE", 30) * 2**retries
+
+
+@shared_task(bind=True, name="fieldwork.delivery_send", max_retries=MAX_RETRIES)
+def delivery_send_task(self, *, delivery_id: int) -> str:
+    if not EmailDelivery.objects.filter(pk=delivery_id).exists():
+        return "gone"
+    try:
+        return deliveries.delivery_send(delivery_id=delivery_id)
+    except deliveries.TransientEmailError as error:
+        if self.request.retries >= self.max_retries:
+            deliveries.delivery_fail(delivery_id=delivery_id, reason=f"Gave up retrying: {error}")
+            return "failed"
+        if self.request.is_eager:
+            # Eager Celery (no broker) re-raises Retry instead of retrying: retry inline.
+            retries = self.request.retries + 1
+            return self.apply(kwargs={"delivery_id": delivery_id}, retries=retries).result
+        raise self.retry(countdown=retry_countdown(self.request.retries), exc=error) from error
+
+
+@shared_task(name="fieldwork.deliveries_send")
+def deliveries_send_task(*, delivery_ids: list[int]) -> int:
+    """A batch over one mail server connection: far less broker, SMTP and database overhead
+    than a task per email. One that fails transiently is handed to `delivery_send_task`,
+    which retries it with backoff."""
+    connection = get_connection()
+    # If the server is unreachable now, each send tries again and classifies the failure.
+    with contextlib.suppress(OSError, smtplib.SMTPException):
+        connection.open()
+    try:
+        outcome = deliveries.deliveries_send(delivery_ids=delivery_ids, connection=connection)
+    finally:
+        connection.close()
+    for delivery_id in outcome.transient:
+        countdown = retry_countdown(0)
+        delivery_send_task.apply_async(kwargs={"delivery_id": delivery_id}, countdown=countdown)
+    return outcome.sent
+
+
+@shared_task(name="fieldwork.reminders_due")
+def reminders_due_task() -> int:
+    return reminders.reminders_due_send()
+
+
+@shared_task(name="fieldwork.surveys_close_due")
+def surveys_close_due_task() -> int:
+    return lifecycle.surveys_close_due()

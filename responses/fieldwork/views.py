@@ -1,0 +1,398 @@
+"""The researcher's fieldwork pages under /research/. Every view goes through
+`research_survey_view` (staff login, then membership of the survey) or, for the survey list,
+`surveys_for_user`."""
+
+import itertools
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ..access import no_store, research_survey_view, surveys_for_user
+from ..choices import SECTOR_GROUPS, STATE_LABELS, STATES
+from ..links import invitation_url
+from ..models import Job
+from ..results.exports import writers
+from . import charts, selectors
+from .forms import AnonymiseForm, EmailTemplatesForm, ExpertUploadForm, OpenSurveyForm, ReasonForm
+from .services import deliveries, emails, experts, lifecycle, reminders
+
+PAGE_SIZE = 50
+FILTER_KEYS = ("state", "sector", "q", "sort")
+MESSAGE_IMPORTED = "Imported {count} experts. Their invitations are ready to send."
+MESSAGE_QUEUED = "{count} email(s) queued. They go out in the background."
+MESSAGE_NOTHING = "No email queued: none of the selected experts can be written to now."
+MESSAGE_BAD_ACTION = "Choose an action."
+
+
+def _render(request, template, survey=None, **context):
+    context |= {
+        "survey": survey,
+        "site_header": "surveysite",
+        "site_title": "surveysite",
+        "has_permission": True,
+    }
+    return render(request, f"research/fieldwork/{template}", context)
+
+
+def _invitation(survey, pk):
+    return get_object_or_404(survey.invitations.select_related("expert", "survey"), pk=pk)
+
+
+@require_GET
+@staff_member_required
+@no_store
+def survey_list(request):
+    surveys = surveys_for_user(request.user).annotate(
+        invited=Count("invitations", filter=Q(invitations__sent_at__isnull=False)),
+        submitted=Count("invitations", filter=Q(invitations__submitted_at__isnull=False)),
+        total=Count("invitations"),
+    )
+    return _render(request, "survey_list.html", surveys=surveys.order_by("-created_at"))
+
+
+@require_GET
+@research_survey_view
+@no_store
+def dashboard(request, survey):
+    timeline = selectors.timeline(survey)
+    context = {
+        "counts": [
+            (code, STATE_LABELS[code], n) for code, n in selectors.state_counts(survey).items()
+        ],
+        "rates": selectors.rates_overall(survey),
+        "by_sector": selectors.rates_by_assigned_sector(survey),
+        "by_stated": selectors.counts_by_stated_sector(survey),
+        "chart": charts.submissions_chart(**timeline),
+        "days_left": selectors.days_left(survey),
+        "provisional": lifecycle.provisional_count(survey),
+        "open_form": OpenSurveyForm(),
+    }
+    return _render(request, "dashboard.html", survey, **context)
+
+
+def _filters(source) -> dict:
+    return {key: source.get(key, "") for key in FILTER_KEYS}
+
+
+@require_GET
+@research_survey_view
+@no_store
+def invitations(request, survey):
+    filters = _filters(request.GET)
+    rows = selectors.invitations_table(
+        survey,
+        state=filters["state"],
+        sector=filters["sector"],
+        query=filters["q"],
+        sort=filters["sort"],
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in filters.items() if v})
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": query,
+        "states": STATES,
+        "sectors": SECTOR_GROUPS,
+        "sorts": _sort_links(filters),
+        "reason_form": ReasonForm(),
+    }
+    return _render(request, "invitations.html", survey, **context)
+
+
+def _sort_links(filters: dict) -> dict:
+    links = {}
+    for key in selectors.SORTS:
+        target = f"-{key}" if filters["sort"] == key else key
+        params = {k: v for k, v in filters.items() if v and k != "sort"} | {"sort": target}
+        links[key] = "?" + urlencode(params)
+    return links
+
+
+BULK_ACTIONS = {"send", "remind", "revoke", "regenerate", "bounce"}
+
+
+def _bulk_targets(request, survey):
+    if request.POST.get("scope") == "filtered":
+        filters = _filters(request.POST)
+        return selectors.invitations_table(
+            survey, state=filters["state"], sector=filters["sector"], query=filters["q"]
+        )
+    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    return survey.invitations.filter(pk__in=ids)
+
+
+def _bulk_run(request, survey, action, targets) -> str:
+    user = request.user
+    if action == "send":
+        count = deliveries.invitations_send(survey=survey, invitations=targets, actor=user)
+        return MESSAGE_QUEUED.format(count=count) if count else MESSAGE_NOTHING
+    if action == "remind":
+        count = reminders.reminders_send(survey=survey, invitations=targets, actor=user)
+        return MESSAGE_QUEUED.format(count=count) if count else MESSAGE_NOTHING
+    if action == "bounce":
+        reason = request.POST.get("reason", "")
+        count = lifecycle.invitations_mark_bounced(
+            survey=survey, invitations=targets, reason=reason, actor=user
+        )
+        return f"{count} invitation(s) marked as bounced."
+    rows = list(targets.select_related("survey"))
+    for invitation in rows:
+        if action == "revoke":
+            lifecycle.invitation_revoke(invitation=invitation, actor=user)
+        else:
+            lifecycle.invitation_regenerate_link(invitation=invitation, actor=user)
+    verb = "revoked" if action == "revoke" else "given new links (the old ones no longer work)"
+    return f"{len(rows)} invitation(s) {verb}."
+
+
+@require_POST
+@research_survey_view
+def invitations_bulk(request, survey):
+    action = request.POST.get("action", "")
+    back = reverse("research:invitations", args=[survey.slug])
+    query = urlencode({k: v for k, v in _filters(request.POST).items() if v})
+    back = f"{back}?{query}" if query else back
+    if action not in BULK_ACTIONS:
+        messages.error(request, MESSAGE_BAD_ACTION)
+        return redirect(back)
+    targets = _bulk_targets(request, survey)
+    if request.POST.get("scope") != "filtered" and not targets.exists():
+        messages.error(request, emails.ERROR_NOTHING_SELECTED)
+        return redirect(back)
+    try:
+        messages.success(request, _bulk_run(request, survey, action, targets))
+    except (emails.EmailError, lifecycle.LifecycleError) as error:
+        messages.error(request, str(error))
+    return redirect(back)
+
+
+@require_GET
+@research_survey_view
+def invitations_export(request, survey, fmt):
+    rows = itertools.chain([selectors.EXPORT_HEADER], selectors.invitation_rows(survey))
+    stamp = timezone.localdate().isoformat()
+    if fmt == "csv":
+        body = writers.csv_bytes(rows, excel_bom=True)
+        content_type = "text/csv; charset=utf-8"
+    else:
+        body = writers.xlsx_bytes(rows, "Invitations")
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(body, content_type=content_type)
+    filename = f"{survey.slug}-invitations-{stamp}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@require_GET
+@research_survey_view
+@no_store
+def invitation_detail(request, survey, pk):
+    invitation = _invitation(survey, pk)
+    state = selectors.invitations_annotated(survey).get(pk=pk)
+    context = {
+        "invitation": invitation,
+        "state": STATE_LABELS[state.state],
+        "answered": state.answered,
+        "link": invitation_url(invitation) if invitation.revoked_at is None else "",
+        "deliveries": selectors.deliveries_for_invitation(invitation),
+        "events": selectors.audit_for_invitation(invitation)[:200],
+        "reason_form": ReasonForm(),
+    }
+    return _render(request, "invitation.html", survey, **context)
+
+
+INVITATION_ACTIONS = {"send", "remind", "revoke", "regenerate", "bounce"}
+
+
+@require_POST
+@research_survey_view
+def invitation_action(request, survey, pk, action):
+    if action not in INVITATION_ACTIONS:
+        raise Http404("No such action")
+    invitation = _invitation(survey, pk)
+    targets = survey.invitations.filter(pk=invitation.pk)
+    try:
+        messages.success(request, _bulk_run(request, survey, action, targets))
+    except (emails.EmailError, lifecycle.LifecycleError) as error:
+        messages.error(request, str(error))
+    return redirect("research:invitation", survey.slug, invitation.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@research_survey_view
+@no_store
+def import_upload(request, survey):
+    form = ExpertUploadForm(request.POST or None, request.FILES or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            parsed = experts.experts_parse(survey=survey, data=upload.read(), filename=upload.name)
+        except experts.ImportRefused as refused:
+            error = str(refused)
+        else:
+            job = experts.import_stage(
+                survey=survey, parsed=parsed, filename=upload.name, actor=request.user
+            )
+            return redirect("research:import_preview", survey.slug, job.pk)
+    return _render(request, "import_upload.html", survey, form=form, error=error)
+
+
+def _staged(request, survey, job_id):
+    return get_object_or_404(
+        Job, pk=job_id, survey=survey, kind=experts.JOB_KIND, created_by=request.user
+    )
+
+
+@require_GET
+@research_survey_view
+@no_store
+def import_preview(request, survey, job_id):
+    job = _staged(request, survey, job_id)
+    if job.status != Job.Status.PENDING:
+        return redirect("research:dashboard", survey.slug)
+    rows = job.result["rows"]
+    context = {
+        "job": job,
+        "filename": job.result["filename"],
+        "problems": job.result["problems"],
+        "extra_columns": job.result["extra_columns"],
+        "count": len(rows),
+        "sample": rows[:20],
+    }
+    return _render(request, "import_preview.html", survey, **context)
+
+
+@require_POST
+@research_survey_view
+def import_confirm(request, survey, job_id):
+    job = _staged(request, survey, job_id)
+    try:
+        count = experts.import_confirm(survey=survey, job_id=job.pk, actor=request.user)
+    except experts.ImportRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("research:import", survey.slug)
+    messages.success(request, MESSAGE_IMPORTED.format(count=count))
+    return redirect("research:invitations", survey.slug)
+
+
+def _templates_initial(survey) -> dict:
+    return emails.survey_templates(survey) | {
+        "researcher_name": survey.researcher_name,
+        "reminder_days": ", ".join(str(day) for day in survey.reminder_days),
+        "reminder_max": survey.reminder_max,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@research_survey_view
+@no_store
+def email_settings(request, survey):
+    form = EmailTemplatesForm(request.POST or None, initial=_templates_initial(survey))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            emails.survey_templates_save(
+                survey=survey,
+                actor=request.user,
+                **{key: data[key] for key in emails.survey_templates(survey)},
+            )
+            lifecycle.survey_schedule_save(
+                survey=survey,
+                reminder_days=data["reminder_days"],
+                reminder_max=data["reminder_max"],
+                researcher_name=data["researcher_name"],
+                actor=request.user,
+            )
+        except (emails.EmailError, lifecycle.LifecycleError) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Email settings saved.")
+            return redirect("research:email_preview", survey.slug)
+    context = {"form": form, "merge_fields": emails.MERGE_FIELDS.items()}
+    return _render(request, "emails.html", survey, **context)
+
+
+@require_GET
+@research_survey_view
+@no_store
+def email_preview(request, survey):
+    email = request.GET.get("email", "").strip()
+    candidates = survey.invitations.select_related("expert", "survey").order_by("expert__name")
+    invitation = (
+        candidates.filter(expert__email__iexact=email).first() if email else candidates.first()
+    )
+    not_found = bool(email) and invitation is None
+    context = {"email": email, "invitation": invitation, "not_found": not_found}
+    if invitation is not None:
+        context["previews"] = [
+            ("Invitation", emails.email_render(invitation=invitation, kind="invitation")),
+            ("Reminder", emails.email_render(invitation=invitation, kind="reminder")),
+        ]
+    return _render(request, "email_preview.html", survey, **context)
+
+
+@require_POST
+@research_survey_view
+def survey_open(request, survey):
+    form = OpenSurveyForm(request.POST)
+    form.is_valid()
+    try:
+        lifecycle.survey_open(
+            survey=survey,
+            actor=request.user,
+            confirm_provisional=form.cleaned_data.get("confirm_provisional", False),
+        )
+    except lifecycle.LifecycleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The survey is open.")
+    return redirect("research:dashboard", survey.slug)
+
+
+@require_POST
+@research_survey_view
+def survey_close(request, survey):
+    try:
+        lifecycle.survey_close(survey=survey, actor=request.user)
+    except lifecycle.LifecycleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The survey is closed.")
+    return redirect("research:dashboard", survey.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@research_survey_view
+@no_store
+def survey_anonymise(request, survey):
+    form = AnonymiseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lifecycle.survey_anonymise(
+                survey=survey, actor=request.user, confirm=form.cleaned_data["confirm"]
+            )
+        except lifecycle.LifecycleError as error:
+            form.add_error("confirm", str(error))
+        else:
+            messages.success(request, "The survey is anonymised. Answers are kept.")
+            return redirect("research:dashboard", survey.slug)
+    return _render(request, "anonymise.html", survey, form=form)
+
+
+@require_GET
+@research_survey_view
+@no_store
+def audit(request, survey):
+    page = Paginator(selectors.audit_for_survey(survey), 100).get_page(request.GET.get("page"))
+    return _render(request, "audit.html", survey, page=page)

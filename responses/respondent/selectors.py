@@ -1,0 +1,229 @@
+"""Reads of the expert's side, and the one rule that decides whether an answer may be written.
+
+Each read returns plain values or querysets with their joins chosen here."""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from statements.models import Statement
+
+from .. import links
+from ..choices import SCALE
+from ..models import Answer, Invitation, Response, Survey
+
+ERROR_REVOKED = "This personal link was withdrawn. Please ask the researchers for a new one."
+ERROR_CLOSED = "This survey has closed. The answers you saved before it closed are kept."
+ERROR_NOT_OPEN = "This survey is not open yet."
+ERROR_SUBMITTED = "Your answers were already submitted and can no longer be changed."
+ERROR_STATEMENT = "This statement is not part of your questionnaire."
+
+
+@dataclass(frozen=True)
+class WriteState:
+    """What the rule looks at: the invitation, its survey and response, the statement, now."""
+
+    invitation: Invitation
+    survey: Survey
+    response: Response
+    statement_id: int | None
+    now: datetime
+
+
+@dataclass(frozen=True)
+class WriteCondition:
+    """One condition of the rule, in both forms side by side so that they cannot drift:
+    `sql` over the aliases i (invitation), s (survey) and r (response), with `params` naming
+    its placeholders' values ("now" or "statement"); `holds` is its Python twin."""
+
+    refusal: str
+    sql: str
+    params: tuple[str, ...]
+    holds: Callable[[WriteState], bool]
+
+
+IN_ORDER_SQL = {
+    "postgresql": "r.statement_order @> to_jsonb(%s::integer)",
+    "sqlite": "EXISTS (SELECT 1 FROM json_each(r.statement_order) o WHERE o.value = %s)",
+}
+
+# May this invitation write this answer now? The first condition that fails gives the
+# refusal. The autosave's single SQL statement (respondent/services.py) is the conjunction of
+# `sql`; the full path checks `holds`. tests/respondent/test_write_rule.py proves they agree.
+WRITE_RULE = (
+    WriteCondition(
+        ERROR_REVOKED, "i.revoked_at IS NULL", (), lambda w: w.invitation.revoked_at is None
+    ),
+    WriteCondition(
+        ERROR_NOT_OPEN, "s.status <> 'draft'", (), lambda w: w.survey.status != Survey.Status.DRAFT
+    ),
+    WriteCondition(
+        ERROR_CLOSED, "s.status <> 'closed'", (), lambda w: w.survey.status != Survey.Status.CLOSED
+    ),
+    WriteCondition(
+        ERROR_NOT_OPEN,
+        "(s.opens_at IS NULL OR s.opens_at <= %s)",
+        ("now",),
+        lambda w: w.survey.opens_at is None or w.survey.opens_at <= w.now,
+    ),
+    WriteCondition(
+        ERROR_CLOSED,
+        "(s.closes_at IS NULL OR s.closes_at > %s)",
+        ("now",),
+        lambda w: w.survey.closes_at is None or w.survey.closes_at > w.now,
+    ),
+    WriteCondition(
+        ERROR_SUBMITTED, "r.submitted_at IS NULL", (), lambda w: w.response.submitted_at is None
+    ),
+    WriteCondition(
+        ERROR_STATEMENT,
+        "{in_order}",
+        ("statement",),
+        lambda w: w.statement_id is None or w.statement_id in w.response.statement_order,
+    ),
+)
+
+
+def answer_write_refusal(
+    *, response: Response, statement_ids=(), now: datetime | None = None
+) -> str | None:
+    """Why the rule refuses to write these statements' answers now, or None when it allows."""
+    invitation = response.invitation
+    now = now or timezone.now()
+    for statement_id in list(statement_ids) or [None]:
+        state = WriteState(invitation, invitation.survey, response, statement_id, now)
+        for condition in WRITE_RULE:
+            if not condition.holds(state):
+                return condition.refusal
+    return None
+
+
+def answer_write_sql(vendor: str) -> tuple[str, tuple[str, ...]] | None:
+    """The rule as one SQL condition and the names of its parameters, in order; None on a
+    database we have no statement-in-order test for."""
+    in_order = IN_ORDER_SQL.get(vendor)
+    if in_order is None:
+        return None
+    sql = " AND ".join(c.sql.format(in_order=in_order) for c in WRITE_RULE)
+    return sql, tuple(name for c in WRITE_RULE for name in c.params)
+
+
+def invitation_by_secret(*, secret: str) -> Invitation | None:
+    """The live invitation a link opens, or None for unknown, malformed and revoked links."""
+    if not links.is_well_formed(secret):
+        return None
+    invitation = (
+        Invitation.objects.select_related("survey", "expert")
+        .filter(link_hash=links.link_hash(secret), revoked_at__isnull=True)
+        .first()
+    )
+    if invitation is None or not links.link_matches(nonce=invitation.link_nonce, secret=secret):
+        return None
+    return invitation
+
+
+def invitation_for_session(*, invitation_id) -> Invitation | None:
+    if not isinstance(invitation_id, int):
+        return None
+    # Every expert request runs this, autosaves included: no Expert join (the pages never
+    # show it) and no ORDER BY (the pk is unique), which halves the ORM's work here.
+    rows = (
+        Invitation.objects.select_related("survey", "response")
+        .filter(pk=invitation_id, revoked_at__isnull=True)
+        .order_by()[:1]
+    )
+    return next(iter(rows), None)
+
+
+def survey_closed_on(*, survey: Survey, now: datetime | None = None) -> datetime | None:
+    """When the survey closed, or None while it has not."""
+    now = now or timezone.now()
+    if survey.status == Survey.Status.CLOSED:
+        return survey.closed_at or survey.closes_at or now
+    if survey.closes_at is not None and survey.closes_at <= now:
+        return survey.closes_at
+    return None
+
+
+def survey_is_open(*, survey: Survey, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return (
+        survey.status == Survey.Status.OPEN
+        and (survey.opens_at is None or survey.opens_at <= now)
+        and survey_closed_on(survey=survey, now=now) is None
+    )
+
+
+def response_or_none(invitation: Invitation) -> Response | None:
+    try:
+        return invitation.response
+    except Response.DoesNotExist:
+        return None
+
+
+def page_count(*, response: Response, per_page: int) -> int:
+    return max(1, math.ceil(len(response.statement_order) / per_page))
+
+
+def page_statement_ids(*, response: Response, per_page: int, number: int) -> list[int]:
+    start = (number - 1) * per_page
+    return response.statement_order[start : start + per_page]
+
+
+def page_of_statement(*, response: Response, per_page: int, statement_id: int) -> int:
+    return response.statement_order.index(statement_id) // per_page + 1
+
+
+def statements_in_order(*, ids: list[int]) -> list[Statement]:
+    by_id = Statement.objects.in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def answers_by_statement(*, response: Response, statement_ids=None) -> dict[int, Answer]:
+    queryset = Answer.objects.filter(response=response)
+    if statement_ids is not None:
+        queryset = queryset.filter(statement_id__in=statement_ids)
+    return {answer.statement_id: answer for answer in queryset}
+
+
+def answered_count(*, response: Response) -> int:
+    return Answer.objects.filter(response=response, value__isnull=False).count()
+
+
+def unanswered_statements(*, response: Response, per_page: int) -> list[dict]:
+    answered = set(
+        Answer.objects.filter(response=response, value__isnull=False).values_list(
+            "statement_id", flat=True
+        )
+    )
+    missing = [pk for pk in response.statement_order if pk not in answered]
+    return [
+        {
+            "statement": statement,
+            "page": page_of_statement(
+                response=response, per_page=per_page, statement_id=statement.pk
+            ),
+        }
+        for statement in statements_in_order(ids=missing)
+    ]
+
+
+def answer_rows(*, response: Response) -> list[dict]:
+    """The expert's answers in the order shown, with labels: the read-only record."""
+    labels = dict(SCALE)
+    answers = answers_by_statement(response=response)
+    rows = []
+    for statement in statements_in_order(ids=response.statement_order):
+        answer = answers.get(statement.pk)
+        value = answer.value if answer else None
+        rows.append(
+            {
+                "statement": statement,
+                "label": labels.get(value, "Not answered"),
+                "comment": answer.comment if answer else "",
+            }
+        )
+    return rows

@@ -1,0 +1,256 @@
+"""What an expert does: consent, answer, describe themselves, submit or decline."""
+
+import random
+import secrets
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from ..audit import audit_log
+from ..choices import COMMENT_MAX_LENGTH, SCALE_VALUES
+from ..models import Answer, Invitation, Response, Survey
+from ..results.services.counts import answers_group, counts_add
+from .selectors import (
+    ERROR_CLOSED,
+    ERROR_STATEMENT,
+    ERROR_SUBMITTED,
+    answer_write_refusal,
+    answer_write_sql,
+    survey_is_open,
+)
+
+ERROR_VALUE = "Please choose one of the six answers offered."
+ERROR_COMMENT = f"Comments can be at most {COMMENT_MAX_LENGTH:,} characters long."
+ERROR_NOT_STARTED = "Please give your consent before answering."
+ERROR_DECLINE_REASON = "Please keep the reason under 5,000 characters."
+
+
+class RespondentError(Exception):
+    """A refused input. Its message is shown to the expert as it is."""
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    statement_id: int
+    value: int | None
+    comment: str | None  # None: keep the stored comment
+
+
+def parse_answer(*, statement: str, value: str, comment: str | None) -> AnswerInput:
+    """Turn posted strings into an AnswerInput, or raise RespondentError."""
+    try:
+        statement_id = int(statement)
+    except (TypeError, ValueError):
+        raise RespondentError(ERROR_STATEMENT) from None
+    if value in ("", None):
+        parsed = None
+    else:
+        try:
+            parsed = int(value)
+        except (TypeError, ValueError):
+            raise RespondentError(ERROR_VALUE) from None
+        if parsed not in SCALE_VALUES:
+            raise RespondentError(ERROR_VALUE)
+    if comment is None:
+        return AnswerInput(statement_id, parsed, None)
+    comment = comment.replace("\r\n", "\n")
+    if len(comment) > COMMENT_MAX_LENGTH:
+        raise RespondentError(ERROR_COMMENT)
+    return AnswerInput(statement_id, parsed, comment.strip())
+
+
+def statement_order_draw(*, survey: Survey) -> list[int]:
+    """The order shown to one respondent, drawn once at the first start."""
+    if survey.order == Survey.Order.PAPER:
+        return list(survey.statements.order_by("number").values_list("pk", flat=True))
+    ids = list(survey.statements.order_by("questionnaire_position").values_list("pk", flat=True))
+    if survey.order == Survey.Order.RANDOMIZED:
+        random.Random(secrets.randbits(128)).shuffle(ids)
+    return ids
+
+
+def _ensure_open(survey: Survey) -> None:
+    if not survey_is_open(survey=survey):
+        raise RespondentError(ERROR_CLOSED)
+
+
+def response_start(*, invitation: Invitation) -> Response:
+    """Record consent and draw the order; a second call returns the same response."""
+    _ensure_open(invitation.survey)
+    existing = Response.objects.filter(invitation=invitation).first()
+    if existing is not None:
+        _undo_decline(invitation)
+        return existing
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                invitation=invitation,
+                consented_at=timezone.now(),
+                statement_order=statement_order_draw(survey=invitation.survey),
+            )
+            audit_log(action="expert.consented", invitation=invitation, actor_label="expert")
+    except IntegrityError:
+        # A second tab consented at the same moment: keep its order, not ours.
+        response = Response.objects.get(invitation=invitation)
+    _undo_decline(invitation)
+    return response
+
+
+def _undo_decline(invitation: Invitation) -> None:
+    if invitation.declined_at is not None:
+        Invitation.objects.filter(pk=invitation.pk).update(declined_at=None, decline_reason="")
+        invitation.declined_at, invitation.decline_reason = None, ""
+        audit_log(action="expert.undeclined", invitation=invitation, actor_label="expert")
+
+
+def _check_writable(response: Response, statement_ids) -> None:
+    refusal = answer_write_refusal(response=response, statement_ids=statement_ids)
+    if refusal is not None:
+        raise RespondentError(refusal)
+
+
+def answers_save(*, response: Response, answers: list[AnswerInput]) -> None:
+    """Upsert answers in one statement (ON CONFLICT DO UPDATE): two tabs never duplicate a
+    row, and within a statement the last write wins. Returns once the write is committed."""
+    if not answers:
+        return
+    _check_writable(response, [answer.statement_id for answer in answers])
+    now = timezone.now()
+    invitation = response.invitation
+    first_answer = invitation.started_at is None and any(a.value is not None for a in answers)
+    if not first_answer:
+        # Each upsert commits on its own under autocommit: no transaction to open.
+        _upsert(response, answers, now)
+        return
+    with transaction.atomic():
+        _upsert(response, answers, now)
+        if _mark_started(invitation, now):
+            audit_log(action="expert.started", invitation=invitation, actor_label="expert")
+
+
+def _upsert(response: Response, answers: list[AnswerInput], now) -> None:
+    """One INSERT ... ON CONFLICT DO UPDATE per kind of write: with and without a comment."""
+    for keep_comment in (False, True):
+        rows = [
+            Answer(
+                response=response,
+                survey_id=response.invitation.survey_id,
+                statement_id=answer.statement_id,
+                value=answer.value,
+                comment=answer.comment or "",
+                updated_at=now,
+            )
+            for answer in answers
+            if (answer.comment is None) == keep_comment
+        ]
+        if rows:
+            fields = ["value", "updated_at"] if keep_comment else ["value", "comment", "updated_at"]
+            Answer.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["response", "statement"],
+                update_fields=fields,
+            )
+
+
+def _mark_started(invitation: Invitation, now) -> bool:
+    claimed = Invitation.objects.filter(pk=invitation.pk, started_at__isnull=True).update(
+        started_at=now
+    )
+    invitation.started_at = invitation.started_at or now
+    return bool(claimed)
+
+
+# The autosave's usual case in one statement: the upsert carries the write rule
+# (respondent/selectors.py), so a save costs one round trip and no ORM work. It also asks for
+# an invitation already started: the first answer takes the full path, which marks the start.
+# Anything it does not accept falls back to the full path, which decides and explains.
+_DIRECT_UPSERT = """
+INSERT INTO {answer} (survey_id, response_id, statement_id, value, comment, updated_at)
+SELECT s.id, r.id, %s, %s, %s, %s
+FROM {invitation} i
+JOIN {survey} s ON s.id = i.survey_id
+JOIN {response} r ON r.invitation_id = i.id
+WHERE i.id = %s AND i.started_at IS NOT NULL AND {rule}
+ON CONFLICT (response_id, statement_id) DO UPDATE
+SET value = excluded.value, {comment}updated_at = excluded.updated_at
+"""
+
+
+def answer_save_direct(*, invitation_id: int, answer: AnswerInput) -> bool:
+    """Save one answer if the invitation is started and the rule allows; False to fall back."""
+    rule = answer_write_sql(connection.vendor)
+    if rule is None:
+        return False
+    condition, names = rule
+    sql = _DIRECT_UPSERT.format(
+        answer=Answer._meta.db_table,
+        invitation=Invitation._meta.db_table,
+        survey=Survey._meta.db_table,
+        response=Response._meta.db_table,
+        rule=condition,
+        comment="" if answer.comment is None else "comment = excluded.comment, ",
+    )
+    now = timezone.now()
+    values = {"now": now, "statement": answer.statement_id}
+    params = [answer.statement_id, answer.value, answer.comment or "", now, invitation_id]
+    params += [values[name] for name in names]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+def answer_save(*, response: Response, answer: AnswerInput) -> None:
+    answers_save(response=response, answers=[answer])
+
+
+@transaction.atomic
+def response_background_save(
+    *, response: Response, sectors: list[str], gender: str, open_answer: str
+) -> Response:
+    _check_writable(response, [])
+    response.sectors, response.gender, response.open_answer = sectors, gender, open_answer
+    response.save(update_fields=["sectors", "gender", "open_answer", "updated_at"])
+    return response
+
+
+def response_submit(*, response: Response) -> Response:
+    """Idempotent: a double click or a second tab gets the same, single submission time."""
+    if response.submitted_at is not None:
+        return response
+    _ensure_open(response.invitation.survey)
+    now = timezone.now()
+    invitation = response.invitation
+    with transaction.atomic():
+        claimed = Response.objects.filter(pk=response.pk, submitted_at__isnull=True).update(
+            submitted_at=now, updated_at=now
+        )
+        if claimed:
+            Invitation.objects.filter(pk=invitation.pk).update(submitted_at=now)
+            answers_group(response_ids=[response.pk])
+            counts_add(response_ids=[response.pk], sign=1)
+            Survey.objects.filter(pk=invitation.survey_id, results_stale_since__isnull=True).update(
+                results_stale_since=now
+            )
+            audit_log(action="expert.submitted", invitation=invitation, actor_label="expert")
+    response.refresh_from_db(fields=["submitted_at"])
+    invitation.submitted_at = response.submitted_at
+    return response
+
+
+@transaction.atomic
+def invitation_decline(*, invitation: Invitation, reason: str) -> Invitation:
+    reason = (reason or "").strip()
+    if len(reason) > 5000:
+        raise RespondentError(ERROR_DECLINE_REASON)
+    if invitation.submitted_at is not None:
+        raise RespondentError(ERROR_SUBMITTED)
+    if invitation.declined_at is None:
+        now = timezone.now()
+        Invitation.objects.filter(pk=invitation.pk, declined_at__isnull=True).update(
+            declined_at=now, decline_reason=reason
+        )
+        invitation.declined_at, invitation.decline_reason = now, reason
+        audit_log(action="expert.declined", invitation=invitation, actor_label="expert")
+    return invitation

@@ -1,0 +1,134 @@
+"""The expert's session and the gate every respondent page passes.
+
+The personal link puts the invitation in the expert's session and redirects; every later
+page finds it there, so the secret never stays in the address bar. The session is a signed
+cookie holding the invitation's id (HMAC under SECRET_KEY, salted, with an expiry), separate
+from Django's database sessions, which researchers use. It cannot be forged, and it spares
+every autosave a session query; revocation, submission and closing are still checked
+against the database on every request."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.core import signing
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+
+from ..models import Invitation
+from . import selectors
+from .services import ERROR_NOT_STARTED
+
+SESSION_COOKIE = "survey_session"
+_SESSION_SALT = "surveysite.respondent-session"
+MESSAGE_EXPIRED = (
+    "Your session has ended. Your choice is still on screen but was not saved: please open "
+    "your personal link from the invitation email again, then continue."
+)
+
+
+def private(view):
+    """Survey pages are personal: never cached, indexed, or leaked through a Referer.
+    (Under no-referrer, browsers post forms with `Origin: null`; see surveysite/csrf.py.)"""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper
+
+
+def session_invitation_id(request) -> int | None:
+    try:
+        value = request.get_signed_cookie(
+            SESSION_COOKIE, salt=_SESSION_SALT, max_age=settings.SESSION_COOKIE_AGE
+        )
+        return int(value)
+    except (KeyError, ValueError, signing.BadSignature):
+        return None
+
+
+def session_invitation(request) -> Invitation | None:
+    return selectors.invitation_for_session(invitation_id=session_invitation_id(request))
+
+
+def session_remember(response, invitation: Invitation):
+    response.set_signed_cookie(
+        SESSION_COOKIE,
+        str(invitation.pk),
+        salt=_SESSION_SALT,
+        max_age=settings.SESSION_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def json_refusal(error: str, message: str, status: int):
+    return JsonResponse({"saved": False, "error": error, "message": message}, status=status)
+
+
+def closed_page(request, invitation: Invitation, closed_on):
+    response = selectors.response_or_none(invitation)
+    context = {"survey": invitation.survey, "closed_on": closed_on, "response": response}
+    if response is not None and response.submitted_at is not None:
+        context["answers"] = selectors.answer_rows(response=response)
+    return render(request, "respondent/closed.html", context, status=410)
+
+
+def _refusal(request, invitation, *, json: bool, need_response: bool, allow_submitted: bool):
+    """The page to show instead of the view, or None when the expert may go on."""
+    if invitation is None:
+        if json:
+            return json_refusal("session_expired", MESSAGE_EXPIRED, 403)
+        return render(request, "respondent/session_expired.html", status=403)
+    survey = invitation.survey
+    closed_on = selectors.survey_closed_on(survey=survey)
+    if closed_on is not None:
+        if json:
+            return json_refusal("closed", selectors.ERROR_CLOSED, 410)
+        return closed_page(request, invitation, closed_on)
+    if not selectors.survey_is_open(survey=survey):
+        if json:
+            return json_refusal("not_open", selectors.ERROR_NOT_OPEN, 403)
+        return render(request, "respondent/not_open.html", {"survey": survey}, status=403)
+    response = selectors.response_or_none(invitation)
+    if need_response and response is None:
+        if json:
+            return json_refusal("not_started", ERROR_NOT_STARTED, 403)
+        return redirect("respondent:landing")
+    if need_response and response.submitted_at is not None and not allow_submitted:
+        if json:
+            return json_refusal("submitted", selectors.ERROR_SUBMITTED, 409)
+        return redirect("respondent:landing")
+    return None
+
+
+def respondent_view(*, json: bool = False, need_response: bool = True, allow_submitted=False):
+    """The gate: the view runs with the session's invitation only while its link is live,
+    the survey open and (with `need_response`) the expert has consented and not submitted.
+    Otherwise the expert gets the page (or, with `json`, the autosave's JSON) that says why.
+    The view is called as view(request, invitation, ...)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            invitation = session_invitation(request)
+            refusal = _refusal(
+                request,
+                invitation,
+                json=json,
+                need_response=need_response,
+                allow_submitted=allow_submitted,
+            )
+            if refusal is not None:
+                return refusal
+            return view(request, invitation, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,82 @@
+"""Reads of the results: the kept count tables as DataFrames, whether they can be trusted,
+the survey's statements, its latest snapshot and its recompute jobs."""
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from ..models import AnswerCount, GroupSize, Invitation, Job, Response, ResultsSnapshot, Survey
+from . import group_keys
+
+JOB_RECOMPUTE = "results.recompute"
+
+CELLS = AnswerCount._meta.db_table
+SIZES = GroupSize._meta.db_table
+
+
+def counts_fresh(*, survey_id: int) -> bool:
+    """Whether the kept counts can be trusted: they count as many respondents as the survey
+    has submitted responses, and none of them is negative. One statement, so both sides are
+    read at the same moment."""
+    sql = (
+        f"SELECT (SELECT COALESCE(SUM(n), 0) FROM {SIZES} WHERE survey_id = %s), "  # noqa: S608
+        f"(SELECT count(*) FROM {Response._meta.db_table} r "
+        f"JOIN {Invitation._meta.db_table} i ON i.id = r.invitation_id "
+        f"WHERE i.survey_id = %s AND r.submitted_at IS NOT NULL), "
+        f"(SELECT count(*) FROM {SIZES} WHERE survey_id = %s AND n < 0) "
+        f"+ (SELECT count(*) FROM {CELLS} WHERE survey_id = %s AND n < 0)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [survey_id] * 4)
+        kept, submitted, negative = cursor.fetchone()
+    return kept == submitted and negative == 0
+
+
+def _counts_sql(survey_id: int) -> tuple[str, list]:
+    """One statement, so answers and respondents come from the same moment: the kept answer
+    counts by (key, statement, value), then the kept respondent counts by key (statement
+    NULL). Cells at zero (a group emptied by a regrouping) are left out, as a count would."""
+    sql = (
+        f"SELECT group_key, statement_id, value, n "  # noqa: S608
+        f"FROM {CELLS} WHERE survey_id = %s AND n > 0 "
+        f"UNION ALL SELECT group_key, NULL, NULL, n "
+        f"FROM {SIZES} WHERE survey_id = %s AND n > 0"
+    )
+    return sql, [survey_id, survey_id]
+
+
+def _decode(frame: pd.DataFrame) -> pd.DataFrame:
+    k = frame.pop("k").to_numpy(dtype=np.int64)
+    g1, g2 = group_keys.GENDER_SPAN, group_keys.STATED_SPAN
+    frame.insert(0, "gender", np.asarray(group_keys.GENDER_KEYS, dtype=object)[k % g1])
+    frame.insert(0, "stated", np.asarray(group_keys.STATED_KEYS, dtype=object)[(k % g2) // g1])
+    frame.insert(0, "assigned", np.asarray(group_keys.ASSIGNED_KEYS, dtype=object)[k // g2])
+    return frame
+
+
+def count_tables(*, survey_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(answer counts by keys × statement × value, respondent counts by keys), read from the
+    counts kept at each submission (results/services/counts.py)."""
+    sql, params = _counts_sql(survey_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    frame = pd.DataFrame(rows, columns=["k", "statement_id", "value", "n"])
+    # In key order, as a count in index order returned them: the same input, row for row.
+    frame = frame.sort_values(["k", "statement_id", "value"], kind="stable")
+    is_size = frame["statement_id"].isna()
+    answers = _decode(frame[~is_size].astype("int64"))
+    sizes = _decode(frame.loc[is_size, ["k", "n"]].astype("int64"))
+    return answers.reset_index(drop=True), sizes.reset_index(drop=True)
+
+
+def survey_statements(*, survey: Survey) -> list[dict]:
+    return list(survey.statements.order_by("number").values("id", "number", "title"))
+
+
+def snapshot_latest(*, survey: Survey) -> ResultsSnapshot | None:
+    return ResultsSnapshot.objects.filter(survey=survey).order_by("-computed_at", "-pk").first()
+
+
+def recompute_jobs(*, survey: Survey):
+    return Job.objects.filter(survey=survey, kind=JOB_RECOMPUTE)

@@ -1,0 +1,226 @@
+"""Answers collected elsewhere, imported from the wide format (the one the wide export
+writes), all or nothing: every row is checked first, and any problem imports nothing."""
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from ... import links
+from ...audit import audit_log
+from ...choices import DONT_KNOW, GENDERS, SCALE_VALUES, SECTOR_GROUPS, STATED_SECTORS
+from ...models import Answer, Expert, Invitation, Response, Survey
+from ...uploads import ImportRefused, table_rows
+from ..exports.rows import WIDE_FIXED, WIDE_TAIL
+from ..exports.writers import unneutralise
+from ..group_keys import STATED_COLLAPSE
+from .counts import answers_group, counts_add
+
+ERROR_HEADER_MISSING = "The columns {columns} are missing."
+ERROR_HEADER_UNKNOWN = "Unknown column '{column}'."
+ERROR_HEADER_DUPLICATE = "The column '{column}' appears twice."
+ERROR_RESPONDENT = "The respondent id is empty."
+ERROR_RESPONDENT_TWICE = "Respondent '{respondent}' appears twice in the file."
+ERROR_SECTOR = "Unknown sector '{value}'."
+ERROR_GENDER = "Unknown gender '{value}'."
+ERROR_CODE = "Column {column}: '{value}' is not an answer (use -2 to 2, -88 or DK)."
+ERROR_ORDER = "The order shown must list statement numbers of this survey."
+ERROR_EMPTY = "The file has no respondents."
+ERROR_HAS_PROBLEMS = "The file has problems; nothing was imported."
+
+SECTOR_CODES = {group for group, _ in STATED_COLLAPSE} | {code for code, _ in STATED_SECTORS}
+GENDER_CODES = {code for code, _ in GENDERS}
+# A collapsed sector is stored as one stated code that collapses back to it.
+STATED_FOR_GROUP = {
+    "agi_lab": "agi_lab",
+    "academia": "academia",
+    "civil_society": "nonprofit",
+    "other": "other",
+    "prefer_not_to_say": "prefer_not_to_say",
+}
+ASSIGNED_CODES = {code for code, _ in SECTOR_GROUPS}
+
+
+@dataclass
+class ImportedRespondent:
+    line: int
+    respondent: str
+    sector: str
+    gender: str
+    answers: dict[int, int] = field(default_factory=dict)
+    open_answer: str = ""
+    order: list[int] = field(default_factory=list)
+
+
+def _problem(line: int, message: str) -> dict:
+    return {"line": line, "message": message}
+
+
+def _answer_code(text: str):
+    if text == "":
+        return None
+    if text.upper() == "DK":
+        return DONT_KNOW
+    try:
+        number = float(text)
+    except ValueError:
+        return "bad"
+    if not number.is_integer() or int(number) not in SCALE_VALUES:
+        return "bad"
+    return int(number)
+
+
+def _header(header: list[str], numbers: dict[int, int]) -> tuple[dict, list[dict]]:
+    problems, columns = [], {}
+    known = set(WIDE_FIXED) | set(WIDE_TAIL) | {f"S{number}" for number in numbers}
+    for index, name in enumerate(header):
+        if name == "":
+            continue
+        if name not in known:
+            problems.append(_problem(1, ERROR_HEADER_UNKNOWN.format(column=name)))
+        elif name in columns:
+            problems.append(_problem(1, ERROR_HEADER_DUPLICATE.format(column=name)))
+        columns[name] = index
+    missing = [name for name in WIDE_FIXED if name not in columns]
+    if missing:
+        problems.append(_problem(1, ERROR_HEADER_MISSING.format(columns=", ".join(missing))))
+    return columns, problems
+
+
+def _parse_row(line: int, cells: list[str], columns: dict, numbers: dict[int, int], problems):
+    def cell(name: str) -> str:
+        index = columns.get(name)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    person = ImportedRespondent(line, cell("respondent"), cell("sector"), cell("gender"))
+    if not person.respondent:
+        problems.append(_problem(line, ERROR_RESPONDENT))
+    if person.sector and person.sector not in SECTOR_CODES:
+        problems.append(_problem(line, ERROR_SECTOR.format(value=person.sector)))
+    if person.gender and person.gender not in GENDER_CODES:
+        problems.append(_problem(line, ERROR_GENDER.format(value=person.gender)))
+    for number, statement_id in numbers.items():
+        column = f"S{number}"
+        code = _answer_code(cell(column))
+        if code == "bad":
+            problems.append(_problem(line, ERROR_CODE.format(column=column, value=cell(column))))
+        elif code is not None:
+            person.answers[statement_id] = code
+    person.open_answer = unneutralise(cell("open_answer"))
+    order = cell("order_shown").replace(";", " ").replace(",", " ").split()
+    if not all(item.isdigit() and int(item) in numbers for item in order):
+        problems.append(_problem(line, ERROR_ORDER))
+    else:
+        person.order = [numbers[int(item)] for item in order]
+    return person
+
+
+def responses_parse(*, data: bytes, filename: str, numbers: dict[int, int]):
+    """(respondents, problems) of a wide file; `numbers` maps paper number to statement id
+    for the survey. Every row is checked; problems carry their line."""
+    rows = iter(table_rows(data=data, filename=filename))
+    first = next(rows, None)
+    if first is None:
+        return [], [_problem(1, ERROR_EMPTY)]
+    columns, problems = _header(first[1], numbers)
+    if problems:
+        return [], problems
+    people, seen = [], set()
+    for line, cells in rows:
+        if not any(cells):
+            continue
+        person = _parse_row(line, cells, columns, numbers, problems)
+        if person.respondent in seen:
+            message = ERROR_RESPONDENT_TWICE.format(respondent=person.respondent)
+            problems.append(_problem(line, message))
+        seen.add(person.respondent)
+        people.append(person)
+    if not people and not problems:
+        problems.append(_problem(1, ERROR_EMPTY))
+    return people, problems
+
+
+def responses_import(*, survey: Survey, data: bytes, filename: str, actor=None) -> int:
+    """Import every row as a submitted response, or nothing; returns the number imported.
+
+    Imported respondents get a placeholder expert (no name, an unroutable address) and a
+    revoked link: they exist only to carry the answers. The sector column sets both the
+    stated and the researcher-assigned sector, so the round trip export → import gives the
+    same results wherever the two agreed in the source survey."""
+    numbers = dict(survey.statements.values_list("number", "pk"))
+    people, problems = responses_parse(data=data, filename=filename, numbers=numbers)
+    if problems:
+        raise ImportRefused(ERROR_HAS_PROBLEMS, problems)
+    with transaction.atomic():
+        _create(survey, people)
+        Survey.objects.filter(pk=survey.pk, results_stale_since__isnull=True).update(
+            results_stale_since=timezone.now()
+        )
+        audit_log(
+            action="responses.imported",
+            survey=survey,
+            actor=actor,
+            data={"respondents": len(people), "file": filename},
+        )
+    return len(people)
+
+
+def _create(survey: Survey, people) -> None:
+    now = timezone.now()
+    batch = uuid.uuid4().hex[:12]
+    experts = Expert.objects.bulk_create(
+        [
+            Expert(
+                name=f"Imported respondent {person.respondent}",
+                email=f"{batch}-{index}@import.invalid",
+                sector=person.sector if person.sector in ASSIGNED_CODES else "",
+            )
+            for index, person in enumerate(people)
+        ]
+    )
+    invitations = Invitation.objects.bulk_create(
+        [
+            Invitation(
+                survey=survey,
+                expert=expert,
+                submitted_at=now,
+                revoked_at=now,
+                **links.link_fields_new(),
+            )
+            for expert in experts
+        ]
+    )
+    default_order = list(survey.statements.order_by("number").values_list("pk", flat=True))
+    responses = Response.objects.bulk_create(
+        [
+            Response(
+                invitation=invitation,
+                consented_at=now,
+                submitted_at=now,
+                statement_order=person.order or default_order,
+                sectors=[STATED_FOR_GROUP.get(person.sector, person.sector)]
+                if person.sector
+                else [],
+                gender=person.gender,
+                open_answer=person.open_answer,
+            )
+            for invitation, person in zip(invitations, people, strict=True)
+        ]
+    )
+    Answer.objects.bulk_create(
+        [
+            Answer(
+                response=response,
+                survey=survey,
+                statement_id=statement_id,
+                value=value,
+                updated_at=now,
+            )
+            for response, person in zip(responses, people, strict=True)
+            for statement_id, value in person.answers.items()
+        ],
+        batch_size=5000,
+    )
+    answers_group(response_ids=[response.pk for response in responses])
+    counts_add(response_ids=[response.pk for response in responses], sign=1)

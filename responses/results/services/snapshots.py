@@ -1,0 +1,150 @@
+"""Results snapshots and the jobs that compute them.
+
+A submission only marks the survey stale (one UPDATE, no broker call while the expert
+waits). The beat task `results.refresh_stale` runs every minute and recomputes each stale
+survey once, however many submissions arrived: that is the coalescing. A recompute first
+*claims* the stale mark with a conditional update (clearing it), so a submission that
+arrives while it computes sets the mark again and is picked up by the next tick; if the
+computation fails, the mark is put back.
+"""
+
+import logging
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+
+from ...audit import audit_log
+from ...models import Job, ResultsSnapshot, Survey
+from .. import analysis, selectors
+from ..selectors import JOB_RECOMPUTE
+from .counts import counts_rebuild
+
+logger = logging.getLogger(__name__)
+
+ERROR_JOB_FAILED = "The computation failed: {error}"
+
+
+@transaction.atomic
+def count_tables_checked(*, survey: Survey, rebuild: bool = False):
+    """The kept counts, recounted from the answers first when they no longer match the
+    survey's submitted responses (a submitted response was deleted), or with `rebuild`."""
+    if rebuild or not selectors.counts_fresh(survey_id=survey.pk):
+        counts_rebuild(survey=survey)
+    return selectors.count_tables(survey_id=survey.pk)
+
+
+def snapshot_create(
+    *, survey: Survey, progress: Callable[[int], None] | None = None, rebuild: bool = False
+):
+    """Read the counts, compute every table, and store one snapshot.
+
+    The counts are those kept at each submission (results/services/counts.py), recounted
+    from the answers first when they no longer match the submitted responses (a deletion),
+    or always with `rebuild`: the manual recompute, exact and slower. The beat's refresh
+    reads the kept counts."""
+    progress = progress or (lambda percent: None)
+    answers, sizes = count_tables_checked(survey=survey, rebuild=rebuild)
+    progress(40)
+    tables = analysis.results_tables(
+        answers, sizes, selectors.survey_statements(survey=survey), survey.min_group_size
+    )
+    progress(80)
+    return ResultsSnapshot.objects.create(
+        survey=survey,
+        respondents=tables["respondents"],
+        fingerprint=tables["fingerprint"],
+        code_version=analysis.CODE_VERSION,
+        tables=tables,
+    )
+
+
+def stale_mark_claim(*, survey: Survey):
+    """Clear the stale mark if it is set; returns the mark (None when not stale)."""
+    mark = Survey.objects.filter(pk=survey.pk).values_list("results_stale_since", flat=True).first()
+    if mark is None:
+        return None
+    claimed = Survey.objects.filter(pk=survey.pk, results_stale_since=mark).update(
+        results_stale_since=None
+    )
+    return mark if claimed else None
+
+
+def stale_mark_restore(*, survey: Survey, mark) -> None:
+    if mark is not None:
+        Survey.objects.filter(pk=survey.pk, results_stale_since__isnull=True).update(
+            results_stale_since=mark
+        )
+
+
+def snapshot_refresh(*, survey: Survey, progress=None, rebuild: bool = False) -> ResultsSnapshot:
+    mark = stale_mark_claim(survey=survey)
+    try:
+        return snapshot_create(survey=survey, progress=progress, rebuild=rebuild)
+    except Exception:
+        stale_mark_restore(survey=survey, mark=mark)
+        raise
+
+
+def stale_surveys_refresh() -> list[int]:
+    """Recompute every stale survey once; returns their ids."""
+    refreshed = []
+    for survey in Survey.objects.filter(results_stale_since__isnull=False).order_by("pk"):
+        if stale_mark_claim(survey=survey) is None:
+            continue  # another beat worker took it
+        try:
+            snapshot_create(survey=survey)
+        except Exception:
+            stale_mark_restore(survey=survey, mark=survey.results_stale_since)
+            raise
+        refreshed.append(survey.pk)
+    return refreshed
+
+
+@transaction.atomic
+def recompute_job_create(*, survey: Survey, actor=None) -> Job:
+    """A manual recompute: a job row, run by a worker after this transaction commits."""
+    from ..tasks import results_job_run_task
+
+    job = Job.objects.create(survey=survey, kind=JOB_RECOMPUTE, created_by=actor)
+    audit_log(action="results.recompute_requested", survey=survey, actor=actor)
+    transaction.on_commit(lambda: results_job_run_task.delay(job_id=job.pk))
+    return job
+
+
+def _job_progress(job_id: int) -> Callable[[int], None]:
+    def report(percent: int) -> None:
+        Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(progress=percent)
+
+    return report
+
+
+def recompute_job_run(*, job: Job) -> Job:
+    """Claimed by a conditional update, so a redelivered task never runs a job twice.
+    Recounts the survey from its answers (counts_rebuild), so researchers can always repair
+    the kept counts by hand."""
+    claimed = Job.objects.filter(pk=job.pk, status=Job.Status.PENDING).update(
+        status=Job.Status.RUNNING, progress=5
+    )
+    if not claimed:
+        return job
+    try:
+        snapshot = snapshot_refresh(survey=job.survey, progress=_job_progress(job.pk), rebuild=True)
+    except Exception as error:
+        # Not re-raised: the failure is shown on the job page, and a retry would fail again.
+        logger.exception("results job %s failed", job.pk)
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED,
+            finished_at=timezone.now(),
+            error=ERROR_JOB_FAILED.format(error=error),
+        )
+        job.refresh_from_db()
+        return job
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.DONE,
+        progress=100,
+        finished_at=timezone.now(),
+        result={"snapshot_id": snapshot.pk, "fingerprint": snapshot.fingerprint},
+    )
+    job.refresh_from_db()
+    return job

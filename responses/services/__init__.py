@@ -1,1 +1,0 @@
-"""Writes, by sub-domain: links, surveys and invitations, the respondent's answers, audit."""

@@ -1,0 +1,71 @@
+"""axe-core on the dashboard and the import pages, in Debian's chromium."""
+
+import pytest
+from django.utils import timezone
+
+from responses.fieldwork.services.deliveries import invitations_send
+from responses.models import Invitation, Response
+from tests.browser.pages import assert_no_axe_violations
+from tests.factories import research_url as url
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def fieldwork_under_way(survey, many_invitations):
+    invitations = many_invitations(12)
+    survey.closes_at = timezone.now() + timezone.timedelta(days=9)
+    survey.save()
+    invitations_send(survey=survey, invitations=Invitation.objects.all())
+    now = timezone.now()
+    for invitation in invitations[:4]:
+        Response.objects.create(
+            invitation=invitation,
+            consented_at=now,
+            statement_order=[],
+            sectors=["academia"],
+            submitted_at=now,
+        )
+        Invitation.objects.filter(pk=invitation.pk).update(submitted_at=now, started_at=now)
+
+
+def test_dashboard_has_no_axe_violations(researcher_page, live_server, survey, fieldwork_under_way):
+    researcher_page.goto(live_server.url + url("dashboard", survey))
+    assert researcher_page.locator("svg.chart-svg").count() == 1
+    assert_no_axe_violations(researcher_page)
+
+
+def test_invitations_page_has_no_axe_violations(
+    researcher_page, live_server, survey, fieldwork_under_way
+):
+    researcher_page.goto(live_server.url + url("invitations", survey))
+    assert_no_axe_violations(researcher_page)
+
+
+def test_import_pages_have_no_axe_violations(researcher_page, live_server, survey, tmp_path):
+    researcher_page.goto(live_server.url + url("import", survey))
+    assert_no_axe_violations(researcher_page)
+    path = tmp_path / "list.csv"
+    path.write_text("name,email,sector,affiliation\nAnn,ann@x.example,agi_lab,\nBad,bad,mars,\n")
+    researcher_page.set_input_files("input[type=file]", str(path))
+    researcher_page.click("form.upload-form button[type=submit]")
+    researcher_page.wait_for_url("**/import/*/")
+    assert "problem" in researcher_page.content()
+    assert_no_axe_violations(researcher_page)
+    path.write_text("name,email,sector,affiliation\nAnn,ann@x.example,agi_lab,\n")
+    researcher_page.goto(live_server.url + url("import", survey))
+    researcher_page.set_input_files("input[type=file]", str(path))
+    researcher_page.click("form.upload-form button[type=submit]")
+    researcher_page.wait_for_url("**/import/*/")
+    assert "1 expert ready to import" in researcher_page.content()
+    assert_no_axe_violations(researcher_page)
+
+
+def test_invitation_page_copy_button_and_axe(
+    researcher_page, live_server, survey, fieldwork_under_way
+):
+    invitation = Invitation.objects.order_by("pk").first()
+    researcher_page.goto(live_server.url + url("invitation", survey, invitation.pk))
+    assert_no_axe_violations(researcher_page)
+    researcher_page.click("button.copy-button")
+    researcher_page.wait_for_function("document.querySelector('.copy-status').textContent !== ''")

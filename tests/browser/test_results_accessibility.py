@@ -1,0 +1,45 @@
+"""axe-core on the results page and a recompute job's page, in Debian's chromium."""
+
+import itertools
+
+import pytest
+from django.urls import reverse
+
+from responses.results.services.snapshots import recompute_job_create, snapshot_refresh
+from tests.browser.pages import assert_no_axe_violations
+from tests.factories import respond
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def grouped_results(survey):
+    """Twelve respondents in two sectors and genders, so that the group views show."""
+    values = itertools.cycle([2, 1, 0, -1, -2, -88, 2, 1])
+    for index in range(12):
+        respond(
+            survey,
+            answers={number: next(values) for number in range(1, 51)},
+            sector=["agi_lab", "academia"][index % 2],
+            stated=[["agi_lab"], ["academia"]][index % 2],
+            gender=["man", "woman"][index % 2],
+        )
+    snapshot_refresh(survey=survey)
+    return survey
+
+
+def test_axe_finds_nothing_on_the_results_page(researcher_page, live_server, grouped_results):
+    researcher_page.goto(live_server.url + reverse("research:results", args=[grouped_results.slug]))
+    assert researcher_page.locator("h1").inner_text().startswith("Results")
+    charts = researcher_page.locator("figure.results-chart img")
+    assert charts.count() >= 6
+    for index in range(charts.count()):
+        assert charts.nth(index).evaluate("img => img.complete && img.naturalWidth > 0")
+    assert_no_axe_violations(researcher_page)
+
+
+def test_axe_finds_nothing_on_a_recompute_job_page(researcher_page, live_server, grouped_results):
+    job = recompute_job_create(survey=grouped_results)
+    url = reverse("research:results_job", args=[grouped_results.slug, job.pk])
+    researcher_page.goto(live_server.url + url)
+    assert_no_axe_violations(researcher_page)

@@ -1,0 +1,57 @@
+"""Helpers that build data through the real services, as production does, so that every test
+exercises the same paths (the kept counts among them)."""
+
+import itertools
+
+from django.urls import reverse
+
+from responses.fieldwork.services.experts import invitation_create
+from responses.respondent import services as respondent
+from statements.models import Statement
+
+_counter = itertools.count()
+
+
+def respond(
+    survey,
+    *,
+    answers: dict[int, int | None],
+    sector="",
+    stated=(),
+    gender="",
+    submitted=True,
+    open_answer="",
+):
+    """One expert's response through the expert's own services: consent, answers, background
+    and (unless `submitted=False`) submission. `answers` maps the paper number to a code
+    (None = cleared). The survey must be open."""
+    index = next(_counter)
+    invitation, _ = invitation_create(
+        survey=survey,
+        email=f"respondent{index}@example.org",
+        name=f"Respondent {index}",
+        sector=sector,
+    )
+    response = respondent.response_start(invitation=invitation)
+    by_number = dict(Statement.objects.values_list("number", "pk"))
+    respondent.answers_save(
+        response=response,
+        answers=[
+            respondent.AnswerInput(by_number[number], value, "")
+            for number, value in answers.items()
+        ],
+    )
+    respondent.response_background_save(
+        response=response, sectors=list(stated), gender=gender, open_answer=open_answer
+    )
+    if submitted:
+        respondent.response_submit(response=response)
+    return response
+
+
+# Statement 49 of ../shared/SURVEY.md: SD 2, sD 4, N 6, sA 13, SA 8, DK 4 (n = 37).
+STATEMENT_49 = [-2] * 2 + [-1] * 4 + [0] * 6 + [1] * 13 + [2] * 8 + [-88] * 4
+
+
+def research_url(name, survey, *args):
+    return reverse(f"research:{name}", args=[survey.slug, *args])
