@@ -300,21 +300,9 @@ def _templates_initial(survey) -> dict:
 def email_settings(request, survey):
     form = EmailTemplatesForm(request.POST or None, initial=_templates_initial(survey))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            emails.survey_templates_save(
-                survey=survey,
-                actor=request.user,
-                **{key: data[key] for key in emails.survey_templates(survey)},
-            )
-            lifecycle.survey_schedule_save(
-                survey=survey,
-                reminder_days=data["reminder_days"],
-                reminder_max=data["reminder_max"],
-                researcher_name=data["researcher_name"],
-                actor=request.user,
-            )
-        except (emails.EmailError, lifecycle.LifecycleError) as error:
+            emails.survey_emails_save(survey=survey, actor=request.user, **form.cleaned_data)
+        except emails.EmailError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Email settings saved.")

@@ -51,14 +51,22 @@ def test_email_render_escapes_expert_names_in_html(invitation):
     assert "&lt;script&gt;x&lt;/script&gt;" in email.html
 
 
-def test_templates_save_refuses_unknown_fields_and_a_body_without_link(survey, researcher):
-    fields = emails.survey_templates(survey)
+def email_settings(survey) -> dict:
+    return emails.survey_templates(survey) | {
+        "researcher_name": "",
+        "reminder_days": [],
+        "reminder_max": 2,
+    }
+
+
+def test_emails_save_refuses_unknown_fields_and_a_body_without_link(survey, researcher):
+    fields = email_settings(survey)
     with pytest.raises(emails.EmailError, match=r"Unknown merge field \{nmae\}"):
-        emails.survey_templates_save(
+        emails.survey_emails_save(
             survey=survey, actor=researcher, **fields | {"invitation_subject": "Hi {nmae}"}
         )
     with pytest.raises(emails.EmailError) as refused:
-        emails.survey_templates_save(
+        emails.survey_emails_save(
             survey=survey, actor=researcher, **fields | {"reminder_body": "no link"}
         )
     assert str(refused.value) == emails.ERROR_LINK_MISSING
@@ -86,6 +94,59 @@ def test_email_settings_view_saves_and_previews_for_a_real_expert(
         2,
         "Rita R.",
     )
+
+
+def test_email_settings_refused_form_saves_nothing_and_audits_nothing(researcher_client, survey):
+    data = emails.survey_templates(survey) | {
+        "invitation_subject": "A new subject for {name}",
+        "researcher_name": "Rita R.",
+        "reminder_days": "14, 7",
+        "reminder_max": 2,
+    }
+    response = researcher_client.post(url("emails", survey), data)
+    assert response.status_code == 200
+    survey.refresh_from_db()
+    assert (survey.invitation_subject, survey.researcher_name) == ("", "")
+    assert (
+        not AuditEvent.objects.filter(survey=survey, action__startswith="survey.")
+        .exclude(action="survey.created")
+        .exists()
+    )
+
+
+@pytest.mark.parametrize(
+    ("days", "maximum", "error"),
+    [
+        ([14, 7], 2, emails.ERROR_REMINDER_DAYS),
+        ([0, 7], 2, emails.ERROR_REMINDER_DAYS),
+        ([7, 7], 2, emails.ERROR_REMINDER_DAYS),
+        ([400], 2, emails.ERROR_REMINDER_DAYS),
+        ([7], 11, emails.ERROR_REMINDER_MAX),
+    ],
+)
+def test_emails_save_refuses_a_bad_schedule_and_changes_nothing(
+    survey, researcher, days, maximum, error
+):
+    fields = email_settings(survey) | {"invitation_subject": "New", "reminder_max": maximum}
+    with pytest.raises(emails.EmailError) as refused:
+        emails.survey_emails_save(
+            survey=survey, actor=researcher, **fields | {"reminder_days": days}
+        )
+    assert str(refused.value) == error
+    survey.refresh_from_db()
+    assert (survey.invitation_subject, survey.reminder_days, survey.reminder_max) == ("", [], 2)
+
+
+def test_emails_save_audits_once_with_the_changed_fields(survey, researcher):
+    fields = email_settings(survey) | {"reminder_days": [7, 14], "researcher_name": " Rita "}
+    emails.survey_emails_save(survey=survey, actor=researcher, **fields)
+    emails.survey_emails_save(survey=survey, actor=researcher, **fields)
+    event = AuditEvent.objects.get(survey=survey, action="survey.emails_changed")
+    assert {"researcher_name", "reminder_days"} <= set(event.data["changed"])
+    assert "reminder_max" not in event.data["changed"]
+    assert event.actor == researcher
+    survey.refresh_from_db()
+    assert (survey.researcher_name, survey.reminder_days) == ("Rita", [7, 14])
 
 
 def test_email_settings_view_refuses_bad_reminder_days(researcher_client, survey):

@@ -62,6 +62,8 @@ ERROR_UNKNOWN_FIELD = "Unknown merge field {{{field}}}. Use: {choices}."
 ERROR_LINK_MISSING = "The body must contain {link}, the expert's personal link."
 ERROR_NOT_OPEN = "Open the survey before sending invitations or reminders."
 ERROR_NOTHING_SELECTED = "Select at least one expert."
+ERROR_REMINDER_DAYS = "Reminder days must be whole numbers of days between 1 and 365, rising."
+ERROR_REMINDER_MAX = "The maximum number of reminders must lie between 0 and 10."
 
 NO_CLOSING_DATE = "(no closing date set)"
 
@@ -151,16 +153,49 @@ def email_render(*, invitation: Invitation, kind: str) -> RenderedEmail:
     )
 
 
+def schedule_check(*, reminder_days: list[int], reminder_max: int) -> None:
+    if any(not 1 <= day <= 365 for day in reminder_days) or reminder_days != sorted(
+        set(reminder_days)
+    ):
+        raise EmailError(ERROR_REMINDER_DAYS)
+    if not 0 <= reminder_max <= 10:
+        raise EmailError(ERROR_REMINDER_MAX)
+
+
 @transaction.atomic
-def survey_templates_save(*, survey: Survey, actor, **fields) -> Survey:
-    for name in ("invitation_subject", "reminder_subject"):
-        template_check(fields[name])
-    for name in ("invitation_body", "reminder_body"):
-        template_check(fields[name], needs_link=True)
+def survey_emails_save(
+    *,
+    survey: Survey,
+    actor,
+    researcher_name: str,
+    invitation_subject: str,
+    invitation_body: str,
+    reminder_subject: str,
+    reminder_body: str,
+    reminder_days: list[int],
+    reminder_max: int,
+) -> Survey:
+    """The email page's settings, all checked before any is saved: a refusal changes
+    nothing. One audit event names the fields that changed."""
+    for text in (invitation_subject, reminder_subject):
+        template_check(text)
+    for text in (invitation_body, reminder_body):
+        template_check(text, needs_link=True)
+    schedule_check(reminder_days=reminder_days, reminder_max=reminder_max)
+    fields = {
+        "researcher_name": researcher_name.strip(),
+        "invitation_subject": invitation_subject,
+        "invitation_body": invitation_body,
+        "reminder_subject": reminder_subject,
+        "reminder_body": reminder_body,
+        "reminder_days": reminder_days,
+        "reminder_max": reminder_max,
+    }
     changed = [name for name, value in fields.items() if getattr(survey, name) != value]
     for name in changed:
         setattr(survey, name, fields[name])
     if changed:
         survey.save(update_fields=changed)
-        audit_log(action="survey.emails_changed", survey=survey, actor=actor, data=changed)
+        data = {"changed": changed, "reminder_days": reminder_days, "reminder_max": reminder_max}
+        audit_log(action="survey.emails_changed", survey=survey, actor=actor, data=data)
     return survey

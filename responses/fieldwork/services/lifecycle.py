@@ -31,8 +31,6 @@ ERROR_NOT_CLOSED = "Only a closed survey can be anonymised."
 ERROR_ANONYMISED = "This survey is already anonymised."
 ERROR_CONFIRM_SLUG = "Type the survey's short name '{slug}' to confirm."
 ERROR_REASON = "Give a reason, for example the bounce message."
-ERROR_REMINDER_DAYS = "Reminder days must be whole numbers of days between 1 and 365, rising."
-ERROR_REMINDER_MAX = "The maximum number of reminders must lie between 0 and 10."
 
 DEFAULT_INTRODUCTION = (
     "Thank you for taking part. We ask how much you agree with statements about what AGI labs "
@@ -141,28 +139,6 @@ def surveys_close_due(*, now=None) -> int:
     now = now or timezone.now()
     due = Survey.objects.filter(status=Survey.Status.OPEN, closes_at__lte=now)
     return sum(_close(survey, survey.closes_at) for survey in due)
-
-
-@transaction.atomic
-def survey_schedule_save(
-    *, survey: Survey, reminder_days: list[int], reminder_max: int, researcher_name: str, actor
-) -> Survey:
-    if any(not 1 <= day <= 365 for day in reminder_days) or reminder_days != sorted(
-        set(reminder_days)
-    ):
-        raise LifecycleError(ERROR_REMINDER_DAYS)
-    if not 0 <= reminder_max <= 10:
-        raise LifecycleError(ERROR_REMINDER_MAX)
-    survey.reminder_days, survey.reminder_max = reminder_days, reminder_max
-    survey.researcher_name = researcher_name.strip()
-    survey.save(update_fields=["reminder_days", "reminder_max", "researcher_name"])
-    audit_log(
-        action="survey.schedule_changed",
-        survey=survey,
-        actor=actor,
-        data={"reminder_days": reminder_days, "reminder_max": reminder_max},
-    )
-    return survey
 
 
 @transaction.atomic
