@@ -33,13 +33,7 @@ MESSAGE_BAD_ACTION = "Choose an action."
 
 
 def _render(request, template, survey=None, **context):
-    context |= {
-        "survey": survey,
-        "site_header": "surveysite",
-        "site_title": "surveysite",
-        "has_permission": True,
-    }
-    return render(request, f"research/fieldwork/{template}", context)
+    return render(request, f"research/fieldwork/{template}", context | {"survey": survey})
 
 
 def _invitation(survey, pk):

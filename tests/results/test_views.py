@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from responses.models import ResultsSnapshot
-from responses.results.services.snapshots import snapshot_refresh
+from responses.results.services.snapshots import recompute_job_create, snapshot_refresh
 from tests.factories import respond
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +211,17 @@ def test_results_pages_and_exports_are_never_cached(client, researcher, computed
         response = client.get(url)
         assert response.status_code == 200, url
         assert response["Cache-Control"] == "no-store, private"
+
+
+@pytest.mark.parametrize("name", ["results", "results_job", "dashboard", "emails", "audit"])
+def test_results_pages_use_the_researcher_base_with_sign_out(
+    client, researcher, computed_survey, name
+):
+    client.force_login(researcher)
+    args = [computed_survey.slug]
+    if name == "results_job":
+        args.append(recompute_job_create(survey=computed_survey).pk)
+    page = client.get(reverse(f"research:{name}", args=args)).content.decode()
+    assert "Django administration" not in page
+    assert '<div id="site-name"><a href="/research/">surveysite</a></div>' in page
+    assert 'id="logout-form"' in page and "rita" in page
