@@ -4,8 +4,15 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+NO_SECRET_KEY = (
+    "surveysite: SECRET_KEY must be set when DEBUG is off: set it in the environment "
+    "(see .env.example), or DEBUG=1 for development.\n"
+)
 
 PROBE = """
 import json
@@ -34,6 +41,14 @@ def load(**env):
     return result
 
 
+def run_clean(*argv, **env):
+    """A fresh shell: nothing but PATH and the variables given, and no .env read."""
+    clean = {"PATH": os.environ["PATH"], "SURVEYSITE_ENV_FILE": "", **env}
+    return subprocess.run(
+        [sys.executable, *argv], cwd=BASE_DIR, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
 def test_settings_default_to_sqlite_eager_celery_and_file_email():
     result = load(DEBUG="1", SECRET_KEY="")
     values = json.loads(result.stdout)
@@ -60,6 +75,47 @@ def test_settings_refuse_to_start_without_secret_key_when_debug_is_off():
     result = load(DEBUG="0", SECRET_KEY="")
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_manage_py_without_secret_key_says_what_to_do_in_one_line_and_exits_2():
+    result = run_clean("manage.py", "check")
+    assert result.returncode == 2
+    assert result.stderr == NO_SECRET_KEY
+
+
+def test_manage_py_names_a_port_that_is_not_a_number():
+    result = run_clean("manage.py", "check", DEBUG="1", PORT="abc")
+    assert result.returncode == 2
+    assert result.stderr == "surveysite: PORT must be a whole number, not 'abc'.\n"
+
+
+def test_manage_py_names_the_allowed_email_backends():
+    result = run_clean("manage.py", "check", DEBUG="1", EMAIL_BACKEND="sendmail")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "surveysite: EMAIL_BACKEND must be one of file, smtp, console, locmem; not 'sendmail'.\n"
+    )
+
+
+def test_manage_py_names_the_allowed_yes_and_no_words():
+    result = run_clean("manage.py", "check", DEBUG="maybe")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "surveysite: DEBUG must be one of 1, true, yes, on, 0, false, no, off; not 'maybe'.\n"
+    )
+
+
+def test_manage_py_names_a_database_url_it_cannot_use():
+    result = run_clean("manage.py", "check", DEBUG="1", DATABASE_URL="postgres://u@h:abc/db")
+    assert result.returncode == 2
+    assert result.stderr.startswith("surveysite: DATABASE_URL is not a database URL we can use:")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_celery_without_secret_key_says_what_to_do_in_one_line_and_exits_2():
+    result = run_clean("-m", "celery", "-A", "surveysite", "report")
+    assert result.returncode == 2
+    assert result.stderr == NO_SECRET_KEY
 
 
 def test_settings_read_allowed_hosts_and_smtp():
