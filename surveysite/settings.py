@@ -1,8 +1,9 @@
 """One settings module for every environment, driven by environment variables.
 
 Nothing set: DEBUG off, SQLite in the project folder, Celery eager, file email backend.
-`make run` sets DEBUG=1. Production sets SECRET_KEY, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS
-and the EMAIL_* variables. See `.env.example` and the README.
+`make run` writes a local `.env` (DEBUG=1, a SECRET_KEY, SITE_URL, PORT), read below; the
+real environment wins over it. Production sets SECRET_KEY, DATABASE_URL, REDIS_URL,
+ALLOWED_HOSTS and the EMAIL_* variables. See `.env.example` and the README.
 """
 
 import os
@@ -11,8 +12,23 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from surveysite import envfile
+
+BASE_DIR = envfile.BASE_DIR
+
+# Before anything is read, .env fills in what the environment lacks (override=False: a real
+# variable always wins). python-dotenv, not a reader of our own: it is small, pure Python,
+# without dependencies, and its parser is also the one `make run` edits the file with.
+ENV_FILE = envfile.env_file_path()
+if ENV_FILE is not None:
+    if os.environ.get("SURVEYSITE_ENV_FILE") and not ENV_FILE.is_file():
+        raise ImproperlyConfigured(
+            f"SURVEYSITE_ENV_FILE names {ENV_FILE}, which does not exist: "
+            "point it at a file, or set it empty to read none."
+        )
+    load_dotenv(ENV_FILE, override=False, interpolate=False)
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -65,8 +81,8 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off: set it in the environment "
-            "(see .env.example), or DEBUG=1 for development."
+            "SECRET_KEY must be set when DEBUG is off. Run `make run` once (it writes .env), "
+            "or set it in the environment (see .env.example)."
         )
     # Development only: personal links are derived from this key, so links printed under
     # `make run` stop working if it changes. Production always sets its own.
@@ -75,7 +91,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Absolute base of the links we print and email, e.g. https://survey.example.org
-SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")
+SITE_URL = env_str("SITE_URL", envfile.local_site_url(env_int("PORT", 8000))).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
