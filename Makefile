@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-export DEBUG ?= 1
+# `make run` writes .env (DEBUG=1, a SECRET_KEY, SITE_URL, PORT) for itself, the worker and
+# manage.py. check and bench judge the committed settings in debug mode, never a local .env.
+check bench: export SURVEYSITE_ENV_FILE :=
+check bench: export DEBUG ?= 1
 
 .PHONY: run test lint check worker bench install clean
 
@@ -19,6 +22,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.installed
 
 run: install
+	$(BIN)/python -m surveysite.envfile --port $(PORT)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl+C to stop)"

@@ -1,8 +1,9 @@
 """One settings module for every environment, driven by environment variables.
 
 Nothing set: DEBUG off, SQLite in the project folder, Celery eager, file email backend.
-`make run` sets DEBUG=1. Production sets SECRET_KEY, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS
-and the EMAIL_* variables. See `.env.example` and the README.
+`make run` writes a local `.env` (DEBUG=1, a SECRET_KEY, SITE_URL, PORT), read below; the
+real environment wins over it. Production sets SECRET_KEY, DATABASE_URL, REDIS_URL,
+ALLOWED_HOSTS and the EMAIL_* variables. See `.env.example` and the README.
 """
 
 import os
@@ -11,8 +12,23 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from surveysite import envfile
+
+BASE_DIR = envfile.BASE_DIR
+
+# Before anything is read, .env fills in what the environment lacks (override=False: a real
+# variable always wins). python-dotenv, not a reader of our own: it is small, pure Python,
+# without dependencies, and its parser is also the one `make run` edits the file with.
+ENV_FILE = envfile.env_file_path()
+if ENV_FILE is not None:
+    if os.environ.get("SURVEYSITE_ENV_FILE") and not ENV_FILE.is_file():
+        raise ImproperlyConfigured(
+            f"SURVEYSITE_ENV_FILE names {ENV_FILE}, which does not exist: "
+            "point it at a file, or set it empty to read none."
+        )
+    load_dotenv(ENV_FILE, override=False, interpolate=False)
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -20,19 +36,43 @@ def env_str(name: str, default: str = "") -> str:
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    yes, no = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value not in yes + no:
+        allowed = ", ".join(yes + no)
+        raise ImproperlyConfigured(f"{name} must be one of {allowed}; not {os.environ[name]!r}.")
+    return value in yes
 
 
 def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    return int(value) if value.strip() else default
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def env_choice(name: str, choices: dict[str, str], default: str) -> str:
+    """The value of `choices` named by the variable."""
+    value = env_str(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; not {value!r}.")
+    return choices[value]
 
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_database(name: str, default: str, conn_max_age: int) -> dict:
+    try:
+        return dj_database_url.parse(env_str(name, default), conn_max_age=conn_max_age)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is not a database URL we can use: {error}") from None
 
 
 DEBUG = env_bool("DEBUG")
@@ -40,7 +80,10 @@ DEBUG = env_bool("DEBUG")
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off. Run `make run` once (it writes .env), "
+            "or set it in the environment (see .env.example)."
+        )
     # Development only: personal links are derived from this key, so links printed under
     # `make run` stop working if it changes. Production always sets its own.
     SECRET_KEY = "insecure-development-key-do-not-use-in-production-" + "x" * 20
@@ -48,7 +91,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Absolute base of the links we print and email, e.g. https://survey.example.org
-SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")
+SITE_URL = env_str("SITE_URL", envfile.local_site_url(env_int("PORT", 8000))).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -98,9 +141,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("CONN_MAX_AGE", 60),
+    "default": env_database(
+        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}", env_int("CONN_MAX_AGE", 60)
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -184,13 +226,16 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Email: a file backend under `make run`, SMTP in production (EMAIL_BACKEND=smtp).
-_EMAIL_BACKENDS = {
-    "file": "django.core.mail.backends.filebased.EmailBackend",
-    "smtp": "django.core.mail.backends.smtp.EmailBackend",
-    "console": "django.core.mail.backends.console.EmailBackend",
-    "locmem": "django.core.mail.backends.locmem.EmailBackend",
-}
-EMAIL_BACKEND = _EMAIL_BACKENDS[env_str("EMAIL_BACKEND", "file")]
+EMAIL_BACKEND = env_choice(
+    "EMAIL_BACKEND",
+    {
+        "file": "django.core.mail.backends.filebased.EmailBackend",
+        "smtp": "django.core.mail.backends.smtp.EmailBackend",
+        "console": "django.core.mail.backends.console.EmailBackend",
+        "locmem": "django.core.mail.backends.locmem.EmailBackend",
+    },
+    "file",
+)
 EMAIL_FILE_PATH = Path(env_str("EMAIL_FILE_PATH", str(BASE_DIR / "sent_emails")))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)

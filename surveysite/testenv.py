@@ -6,6 +6,10 @@ Redis; without them the suite runs on SQLite with eager Celery and says what it 
 
 import os
 
+# Never a developer's .env (it would change the database, the email backend, the key...);
+# set, not defaulted, so an exported SURVEYSITE_ENV_FILE cannot point the tests at one either.
+os.environ["SURVEYSITE_ENV_FILE"] = ""
+
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")

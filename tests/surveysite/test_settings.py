@@ -4,8 +4,17 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from surveysite import envfile
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+NO_SECRET_KEY = (
+    "surveysite: SECRET_KEY must be set when DEBUG is off. Run `make run` once "
+    "(it writes .env), or set it in the environment (see .env.example).\n"
+)
 
 PROBE = """
 import json
@@ -19,6 +28,9 @@ print(json.dumps({
     "broker": settings.CELERY_BROKER_URL,
     "email": settings.EMAIL_BACKEND,
     "hosts": settings.ALLOWED_HOSTS,
+    "debug": settings.DEBUG,
+    "secret_key": settings.SECRET_KEY,
+    "site_url": settings.SITE_URL,
 }))
 """
 
@@ -32,6 +44,20 @@ def load(**env):
         [sys.executable, "-c", PROBE], env=base, capture_output=True, text=True, timeout=60
     )
     return result
+
+
+def run_clean(*argv, **env):
+    """A fresh shell: nothing but PATH and the variables given, and no .env read."""
+    clean = {"PATH": os.environ["PATH"], "SURVEYSITE_ENV_FILE": "", **env}
+    return subprocess.run(
+        [sys.executable, *argv], cwd=BASE_DIR, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def load_clean(**env):
+    result = run_clean("-c", PROBE, DJANGO_SETTINGS_MODULE="surveysite.settings", **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
 def test_settings_default_to_sqlite_eager_celery_and_file_email():
@@ -60,6 +86,91 @@ def test_settings_refuse_to_start_without_secret_key_when_debug_is_off():
     result = load(DEBUG="0", SECRET_KEY="")
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_manage_py_without_secret_key_says_what_to_do_in_one_line_and_exits_2():
+    result = run_clean("manage.py", "check")
+    assert result.returncode == 2
+    assert result.stderr == NO_SECRET_KEY
+
+
+def test_manage_py_names_a_port_that_is_not_a_number():
+    result = run_clean("manage.py", "check", DEBUG="1", PORT="abc")
+    assert result.returncode == 2
+    assert result.stderr == "surveysite: PORT must be a whole number, not 'abc'.\n"
+
+
+def test_manage_py_names_the_allowed_email_backends():
+    result = run_clean("manage.py", "check", DEBUG="1", EMAIL_BACKEND="sendmail")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "surveysite: EMAIL_BACKEND must be one of file, smtp, console, locmem; not 'sendmail'.\n"
+    )
+
+
+def test_manage_py_names_the_allowed_yes_and_no_words():
+    result = run_clean("manage.py", "check", DEBUG="maybe")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "surveysite: DEBUG must be one of 1, true, yes, on, 0, false, no, off; not 'maybe'.\n"
+    )
+
+
+def test_manage_py_names_a_database_url_it_cannot_use():
+    result = run_clean("manage.py", "check", DEBUG="1", DATABASE_URL="postgres://u@h:abc/db")
+    assert result.returncode == 2
+    assert result.stderr.startswith("surveysite: DATABASE_URL is not a database URL we can use:")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_celery_without_secret_key_says_what_to_do_in_one_line_and_exits_2():
+    result = run_clean("-m", "celery", "-A", "surveysite", "report")
+    assert result.returncode == 2
+    assert result.stderr == NO_SECRET_KEY
+
+
+@pytest.fixture
+def env_file(tmp_path):
+    """A .env as `make run` writes it for port 8123, and a line of the developer's own."""
+    path = tmp_path / ".env"
+    path.write_text(envfile.render(port=8123, secret_key="k" * 50) + "EMAIL_BACKEND=console\n")
+    return path
+
+
+def test_settings_fill_in_from_the_env_file_what_the_environment_lacks(env_file):
+    values = load_clean(SURVEYSITE_ENV_FILE=str(env_file))
+    assert values["debug"] is True
+    assert values["secret_key"] == "k" * 50
+    assert values["site_url"] == "http://127.0.0.1:8123"
+    assert values["email"] == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_settings_prefer_the_environment_to_the_env_file(env_file):
+    values = load_clean(
+        SURVEYSITE_ENV_FILE=str(env_file), SITE_URL="https://survey.example.org", DEBUG="0"
+    )
+    assert values["debug"] is False
+    assert values["site_url"] == "https://survey.example.org"
+    assert values["secret_key"] == "k" * 50
+
+
+def test_manage_py_runs_in_a_fresh_shell_once_the_env_file_is_written(env_file):
+    assert run_clean("manage.py", "check", SURVEYSITE_ENV_FILE=str(env_file)).returncode == 0
+
+
+def test_manage_py_names_an_env_file_that_does_not_exist(tmp_path):
+    missing = tmp_path / "missing.env"
+    result = run_clean("manage.py", "check", SURVEYSITE_ENV_FILE=str(missing))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"surveysite: SURVEYSITE_ENV_FILE names {missing}, which does not exist: "
+        "point it at a file, or set it empty to read none.\n"
+    )
+
+
+def test_tests_never_read_a_developers_env_file(settings):
+    assert os.environ["SURVEYSITE_ENV_FILE"] == ""
+    assert settings.ENV_FILE is None
 
 
 def test_settings_read_allowed_hosts_and_smtp():
