@@ -66,7 +66,10 @@ def update(text: str, *, port: int, secret_key: str) -> str:
     every other line as it was. `secret_key` is used only if the file has none."""
     old = parse(text)
     wanted = _wanted(port=port, secret_key=secret_key)
+    # A key that is missing, or a SECRET_KEY left empty, is filled in.
     changes = {key: value for key, value in wanted.items() if key not in old}
+    if not old.get("SECRET_KEY"):
+        changes["SECRET_KEY"] = secret_key
     changes["PORT"] = wanted["PORT"]
     if old.get("SITE_URL") == local_site_url(old.get("PORT")):
         changes["SITE_URL"] = wanted["SITE_URL"]

@@ -63,6 +63,11 @@ def test_update_never_changes_an_existing_secret_key():
     assert envfile.parse(text)["SECRET_KEY"] == "kept-key"
 
 
+def test_update_fills_an_empty_secret_key_in_place():
+    text = envfile.update("SECRET_KEY=\nPORT=8123\n", port=8123, secret_key="new")
+    assert text.startswith("SECRET_KEY=new\nPORT=8123\n")
+
+
 def test_update_adds_what_the_file_lacks_after_the_users_lines():
     text = envfile.update("EMAIL_BACKEND=console", port=8123, secret_key="new")
     assert text == (
