@@ -1,6 +1,6 @@
 """The researcher's fieldwork pages under /research/. Every view goes through
 `research_survey_view` (staff login, then membership of the survey) or, for the survey list,
-`surveys_for_user`."""
+`surveys_for_user` (in `selectors.surveys_listed`)."""
 
 import itertools
 from urllib.parse import urlencode
@@ -8,14 +8,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ..access import no_store, research_survey_view, surveys_for_user
+from ..access import no_store, research_survey_view
 from ..choices import SECTOR_GROUPS, STATE_LABELS, STATES
 from ..links import invitation_url
 from ..models import Job
@@ -50,12 +49,7 @@ def _invitation(survey, pk):
 @staff_member_required
 @no_store
 def survey_list(request):
-    surveys = surveys_for_user(request.user).annotate(
-        invited=Count("invitations", filter=Q(invitations__sent_at__isnull=False)),
-        submitted=Count("invitations", filter=Q(invitations__submitted_at__isnull=False)),
-        total=Count("invitations"),
-    )
-    return _render(request, "survey_list.html", surveys=surveys.order_by("-created_at"))
+    return _render(request, "survey_list.html", surveys=selectors.surveys_listed(request.user))
 
 
 @require_GET
@@ -87,13 +81,7 @@ def _filters(source) -> dict:
 @no_store
 def invitations(request, survey):
     filters = _filters(request.GET)
-    rows = selectors.invitations_table(
-        survey,
-        state=filters["state"],
-        sector=filters["sector"],
-        query=filters["q"],
-        sort=filters["sort"],
-    )
+    rows = selectors.invitations_table(survey, **filters)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in filters.items() if v})
     context = {
@@ -122,21 +110,16 @@ BULK_ACTIONS = {"send", "remind", "revoke", "regenerate", "bounce"}
 
 def _bulk_targets(request, survey):
     if request.POST.get("scope") == "filtered":
-        filters = _filters(request.POST)
-        return selectors.invitations_table(
-            survey, state=filters["state"], sector=filters["sector"], query=filters["q"]
-        )
+        return selectors.invitations_table(survey, **_filters(request.POST))
     ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
     return survey.invitations.filter(pk__in=ids)
 
 
 def _bulk_run(request, survey, action, targets) -> str:
     user = request.user
-    if action == "send":
-        count = deliveries.invitations_send(survey=survey, invitations=targets, actor=user)
-        return MESSAGE_QUEUED.format(count=count) if count else MESSAGE_NOTHING
-    if action == "remind":
-        count = reminders.reminders_send(survey=survey, invitations=targets, actor=user)
+    if action in ("send", "remind"):
+        send = deliveries.invitations_send if action == "send" else reminders.reminders_send
+        count = send(survey=survey, invitations=targets, actor=user)
         return MESSAGE_QUEUED.format(count=count) if count else MESSAGE_NOTHING
     if action == "bounce":
         reason = request.POST.get("reason", "")
