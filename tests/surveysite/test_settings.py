@@ -62,6 +62,12 @@ def test_settings_refuse_to_start_without_secret_key_when_debug_is_off():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+def test_settings_refuse_a_sending_timeout_a_live_task_could_outlast():
+    result = load(DEBUG="1", FIELDWORK_SENDING_TIMEOUT_MINUTES="10", CELERY_TASK_TIME_LIMIT="600")
+    assert result.returncode != 0
+    assert "FIELDWORK_SENDING_TIMEOUT_MINUTES must be longer than" in result.stderr
+
+
 def test_settings_read_allowed_hosts_and_smtp():
     result = load(
         DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="a.example, b.example", EMAIL_BACKEND="smtp"
