@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ..access import no_store, research_survey_view
 from ..choices import SECTOR_GROUPS, STATE_LABELS, STATES
 from ..links import invitation_url
-from ..models import Job
+from ..models import EmailDelivery, Job
 from ..results.exports import writers
 from . import charts, selectors
 from .forms import AnonymiseForm, EmailTemplatesForm, ExpertUploadForm, OpenSurveyForm, ReasonForm
@@ -29,6 +29,7 @@ MESSAGE_IMPORTED = "Imported {count} experts. Their invitations are ready to sen
 MESSAGE_QUEUED = "{count} email(s) queued. They go out in the background."
 MESSAGE_NOTHING = "No email queued: none of the selected experts can be written to now."
 MESSAGE_BAD_ACTION = "Choose an action."
+MESSAGE_RESENT = "The email is queued again. It goes out in the background."
 
 
 def _render(request, template, survey=None, **context):
@@ -209,6 +210,20 @@ def invitation_action(request, survey, pk, action):
     except (emails.EmailError, lifecycle.LifecycleError) as error:
         messages.error(request, str(error))
     return redirect("research:invitation", survey.slug, invitation.pk)
+
+
+@require_POST
+@research_survey_view
+def delivery_resend(request, survey, pk, delivery_id):
+    scope = {"invitation_id": pk, "invitation__survey": survey}
+    get_object_or_404(EmailDelivery, pk=delivery_id, **scope)
+    try:
+        deliveries.delivery_resend(delivery_id=delivery_id, actor=request.user)
+    except emails.EmailError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, MESSAGE_RESENT)
+    return redirect("research:invitation", survey.slug, pk)
 
 
 @require_http_methods(["GET", "POST"])

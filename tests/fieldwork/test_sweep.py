@@ -4,13 +4,16 @@ resent by itself, resent once when a researcher asks."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core import mail
 from django.utils import timezone
 
-from responses.fieldwork import tasks
-from responses.fieldwork.services import deliveries, reminders
-from responses.models import AuditEvent, EmailDelivery, Invitation
-from tests.factories import worker_killed_while_sending
+from responses.fieldwork import tasks, views
+from responses.fieldwork.services import deliveries, emails, reminders
+from responses.fieldwork.services.experts import invitation_create
+from responses.fieldwork.services.lifecycle import survey_create
+from responses.models import AuditEvent, EmailDelivery, Invitation, Survey
+from tests.factories import research_url, worker_killed_while_sending
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +153,121 @@ def test_unknown_reminder_round_is_not_queued_again(
         (reminder.pk, Status.UNKNOWN)
     ]
     assert mail.outbox == []
+
+
+def resend_url(delivery):
+    invitation = delivery.invitation
+    return research_url("delivery_resend", invitation.survey, invitation.pk, delivery.pk)
+
+
+def said(response):
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def test_resend_sends_an_unknown_email_once_however_often_clicked(
+    researcher_client, researcher, unknown, invitation, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = researcher_client.post(resend_url(unknown), follow=True)
+        second = researcher_client.post(resend_url(unknown))
+    page = research_url("invitation", invitation.survey, invitation.pk)
+    assert first.redirect_chain == [(page, 302)]
+    assert views.MESSAGE_RESENT in first.content.decode()
+    assert said(second) == [deliveries.ERROR_NOT_UNKNOWN]
+    assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+    unknown.refresh_from_db()
+    assert (unknown.status, unknown.attempts, unknown.error) == (Status.SENT, 2, "")
+    invitation.refresh_from_db()
+    assert invitation.sent_at == unknown.sent_at
+    event = AuditEvent.objects.get(action="invitation.email_resent")
+    assert (event.actor, event.invitation_id) == (researcher, invitation.pk)
+    assert event.data == {"kind": "invitation", "round": 0}
+
+
+def test_resend_is_enqueued_after_commit(unknown, researcher, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        deliveries.delivery_resend(delivery_id=unknown.pk, actor=researcher)
+    assert len(callbacks) == 1
+    assert mail.outbox == []
+    assert EmailDelivery.objects.get(pk=unknown.pk).status == Status.PENDING
+
+
+def test_resent_reminder_round_is_not_queued_again(
+    survey, invitation, researcher, timeout, django_capture_on_commit_callbacks
+):
+    survey.reminder_days = [1, 30]
+    survey.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries.invitations_send(survey=survey, invitations=Invitation.objects.all())
+    reminders.reminders_send(survey=survey, invitations=Invitation.objects.all())
+    reminder = worker_killed_while_sending(kind="reminder")
+    deliveries.deliveries_sweep(now=timezone.now() + timeout + timedelta(minutes=1))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries.delivery_resend(delivery_id=reminder.pk, actor=researcher)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders.reminders_due_send(now=timezone.now() + timedelta(days=2)) == 0
+    assert len(mail.outbox) == 1
+    invitation.refresh_from_db()
+    assert invitation.reminders_sent == 1
+    assert EmailDelivery.objects.filter(kind="reminder").count() == 1
+
+
+@pytest.mark.parametrize("status", [Status.PENDING, Status.SENDING, Status.SENT, Status.FAILED])
+def test_resend_refuses_an_email_whose_outcome_is_known(researcher_client, stuck, status):
+    EmailDelivery.objects.filter(pk=stuck.pk).update(status=status)
+    response = researcher_client.post(resend_url(stuck))
+    assert said(response) == [deliveries.ERROR_NOT_UNKNOWN]
+    assert EmailDelivery.objects.get(pk=stuck.pk).status == status
+    assert not AuditEvent.objects.filter(action="invitation.email_resent").exists()
+
+
+def test_resend_refused_while_the_survey_is_not_open(researcher_client, survey, unknown):
+    Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.CLOSED)
+    response = researcher_client.post(resend_url(unknown))
+    assert said(response) == [emails.ERROR_NOT_OPEN]
+    assert EmailDelivery.objects.get(pk=unknown.pk).status == Status.UNKNOWN
+    assert mail.outbox == []
+
+
+def test_resend_needs_a_post(researcher_client, unknown):
+    assert researcher_client.get(resend_url(unknown)).status_code == 405
+    assert EmailDelivery.objects.get(pk=unknown.pk).status == Status.UNKNOWN
+
+
+def test_resend_of_another_teams_email_is_not_found(client, other_researcher, unknown):
+    client.force_login(other_researcher)
+    assert client.post(resend_url(unknown)).status_code == 404
+    assert EmailDelivery.objects.get(pk=unknown.pk).status == Status.UNKNOWN
+
+
+def test_resend_finds_an_email_only_under_its_own_invitation(
+    researcher_client, survey, other_researcher, unknown, other_invitation
+):
+    theirs = survey_create(slug="theirs", title="Their survey", owner=other_researcher)
+    foreign, _ = invitation_create(survey=theirs, email="x@example.org", name="X")
+    for pk in (other_invitation.pk, foreign.pk):
+        path = research_url("delivery_resend", survey, pk, unknown.pk)
+        assert researcher_client.post(path).status_code == 404
+    assert EmailDelivery.objects.get(pk=unknown.pk).status == Status.UNKNOWN
+
+
+def test_invitation_page_explains_an_unknown_outcome_and_offers_resend(
+    researcher_client, unknown, invitation
+):
+    page = researcher_client.get(research_url("invitation", invitation.survey, invitation.pk))
+    html = page.content.decode()
+    assert "<td>Outcome unknown</td>" in html
+    assert deliveries.ERROR_OUTCOME_UNKNOWN in html
+    form = f'<form method="post" action="{resend_url(unknown)}"><input type="hidden"'
+    assert form in html
+    assert html.count(">Resend</button>") == 1
+
+
+def test_invitation_page_offers_no_resend_for_a_sent_email(researcher_client, stuck, invitation):
+    EmailDelivery.objects.filter(pk=stuck.pk).update(status=Status.SENT)
+    page = researcher_client.get(research_url("invitation", invitation.survey, invitation.pk))
+    assert ">Resend</button>" not in page.content.decode()
 
 
 def test_beat_schedule_sweeps_every_minute(settings):

@@ -31,6 +31,7 @@ ERROR_OUTCOME_UNKNOWN = (
     "Outcome unknown: the worker stopped while sending, so the email may or may not have gone "
     "out. It is not resent by itself; resend it if the expert did not get it."
 )
+ERROR_NOT_UNKNOWN = "Only an email whose outcome is unknown can be resent."
 
 
 class TransientEmailError(Exception):
@@ -277,3 +278,24 @@ def deliveries_sweep(*, now=None) -> int:
         for d in swept
     )
     return marked
+
+
+@transaction.atomic
+def delivery_resend(*, delivery_id: int, actor) -> None:
+    """A researcher's decision to send again an email whose outcome is unknown. Back to
+    'pending' by a conditional update, so that a double click resends it once."""
+    delivery = EmailDelivery.objects.select_related("invitation__survey").get(pk=delivery_id)
+    if not survey_is_open(survey=delivery.invitation.survey):
+        raise EmailError(ERROR_NOT_OPEN)
+    reopened = EmailDelivery.objects.filter(pk=delivery_id, status=Status.UNKNOWN).update(
+        status=Status.PENDING, error=""
+    )
+    if not reopened:
+        raise EmailError(ERROR_NOT_UNKNOWN)
+    audit_log(
+        action="invitation.email_resent",
+        invitation=delivery.invitation,
+        actor=actor,
+        data={"kind": delivery.kind, "round": delivery.round},
+    )
+    deliveries_enqueue([delivery_id])
