@@ -9,6 +9,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -78,12 +79,17 @@ def invitations_annotated(survey):
     )
 
 
-def invitations_table(survey, *, state: str = "", sector: str = "", q: str = "", sort=""):
-    """The invitation table's queryset: filtered, searched (`q`) and sorted. The arguments
-    are the table's URL parameters."""
+def invitations_table(
+    survey, *, state: str = "", sector: str = "", delivery: str = "", q: str = "", sort=""
+):
+    """The invitation table's queryset: filtered (`delivery`: with an email in that status),
+    searched (`q`) and sorted. The arguments are the table's URL parameters."""
     rows = invitations_annotated(survey)
     if state in STATE_LABELS:
         rows = rows.filter(state=state)
+    if delivery in EmailDelivery.Status.values:
+        emails = EmailDelivery.objects.filter(invitation=OuterRef("pk"), status=delivery)
+        rows = rows.filter(Exists(emails))
     if sector == "none":
         rows = rows.filter(expert__sector="")
     elif sector in dict(SECTOR_GROUPS):
@@ -229,6 +235,12 @@ def timeline(survey) -> dict:
         .order_by("day", "kind")
     )
     return {"submissions": submissions, "sends": sends}
+
+
+def deliveries_unknown_count(survey) -> int:
+    """Emails whose worker died while sending them: they wait for a researcher's decision."""
+    unknown = EmailDelivery.objects.filter(status=EmailDelivery.Status.UNKNOWN)
+    return unknown.filter(invitation__survey=survey).count()
 
 
 def days_left(survey, now: datetime | None = None) -> int | None:

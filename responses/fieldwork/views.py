@@ -24,7 +24,7 @@ from .forms import AnonymiseForm, EmailTemplatesForm, ExpertUploadForm, OpenSurv
 from .services import deliveries, emails, experts, lifecycle, reminders
 
 PAGE_SIZE = 50
-FILTER_KEYS = ("state", "sector", "q", "sort")
+FILTER_KEYS = ("state", "sector", "delivery", "q", "sort")
 MESSAGE_IMPORTED = "Imported {count} experts. Their invitations are ready to send."
 MESSAGE_QUEUED = "{count} email(s) queued. They go out in the background."
 MESSAGE_NOTHING = "No email queued: none of the selected experts can be written to now."
@@ -67,6 +67,7 @@ def dashboard(request, survey):
         "by_stated": selectors.counts_by_stated_sector(survey),
         "chart": charts.submissions_chart(**timeline),
         "days_left": selectors.days_left(survey),
+        "unknown": selectors.deliveries_unknown_count(survey),
         "provisional": lifecycle.provisional_count(survey),
         "open_form": OpenSurveyForm(),
     }
@@ -91,6 +92,7 @@ def invitations(request, survey):
         "query": query,
         "states": STATES,
         "sectors": SECTOR_GROUPS,
+        "delivery_statuses": EmailDelivery.Status.choices,
         "sorts": _sort_links(filters),
         "reason_form": ReasonForm(),
     }

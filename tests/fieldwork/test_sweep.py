@@ -6,9 +6,11 @@ from datetime import timedelta
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from responses.fieldwork import tasks, views
+from responses.fieldwork import selectors, tasks, views
 from responses.fieldwork.services import deliveries, emails, reminders
 from responses.fieldwork.services.experts import invitation_create
 from responses.fieldwork.services.lifecycle import survey_create
@@ -268,6 +270,58 @@ def test_invitation_page_offers_no_resend_for_a_sent_email(researcher_client, st
     EmailDelivery.objects.filter(pk=stuck.pk).update(status=Status.SENT)
     page = researcher_client.get(research_url("invitation", invitation.survey, invitation.pk))
     assert ">Resend</button>" not in page.content.decode()
+
+
+def unknown_emails(invitations):
+    EmailDelivery.objects.bulk_create(
+        EmailDelivery(invitation=i, kind="invitation", status=Status.UNKNOWN) for i in invitations
+    )
+
+
+def test_dashboard_counts_emails_with_an_unknown_outcome_and_links_to_them(
+    researcher_client, survey, other_researcher, many_invitations
+):
+    theirs = survey_create(slug="theirs", title="Their survey", owner=other_researcher)
+    unknown_emails(
+        [*many_invitations(2), invitation_create(survey=theirs, email="x@e.org", name="X")[0]]
+    )
+    assert selectors.deliveries_unknown_count(survey) == 2
+    page = researcher_client.get(research_url("dashboard", survey)).content.decode()
+    assert "<strong>2 emails</strong> may or may not have gone out" in page
+    assert f'<a href="{research_url("invitations", survey)}?delivery=unknown">' in page
+
+
+def test_dashboard_says_nothing_of_unknown_outcomes_when_there_are_none(
+    researcher_client, survey, stuck
+):
+    page = researcher_client.get(research_url("dashboard", survey)).content.decode()
+    assert "unknown outcome" not in page
+    assert "?delivery=unknown" not in page
+
+
+def test_invitation_table_filters_on_an_email_with_an_unknown_outcome(
+    researcher_client, survey, many_invitations
+):
+    invitations = many_invitations(3)
+    unknown_emails(invitations[1:2])
+    EmailDelivery.objects.create(invitation=invitations[2], kind="invitation", status=Status.SENT)
+    response = researcher_client.get(research_url("invitations", survey), {"delivery": "unknown"})
+    page = response.content.decode()
+    assert "Expert 1<" in page and "Expert 0<" not in page and "Expert 2<" not in page
+    assert '<option value="unknown" selected>Outcome unknown</option>' in page
+
+
+def test_invitation_table_filtered_on_email_status_keeps_a_constant_query_count(
+    researcher_client, survey, many_invitations
+):
+    path, query = research_url("invitations", survey), {"delivery": "unknown"}
+    unknown_emails(many_invitations(2))
+    with CaptureQueriesContext(connection) as few:
+        researcher_client.get(path, query)
+    unknown_emails(many_invitations(40, start=2))
+    with CaptureQueriesContext(connection) as many:
+        assert "Expert 41<" in researcher_client.get(path, query).content.decode()
+    assert len(many) == len(few)
 
 
 def test_beat_schedule_sweeps_every_minute(settings):
