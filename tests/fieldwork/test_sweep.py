@@ -137,9 +137,10 @@ def test_unknown_invitation_gets_no_reminder(unknown, survey, django_capture_on_
     assert mail.outbox == []
 
 
-def test_unknown_reminder_round_is_not_queued_again(
-    survey, invitation, timeout, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def unknown_reminder(survey, invitation, timeout, django_capture_on_commit_callbacks):
+    """Alice was invited (reminders 1 and 3 days later); her first reminder went to a worker
+    killed while sending it, and the sweep has marked it unknown."""
     survey.reminder_days = [1, 3]
     survey.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -148,11 +149,17 @@ def test_unknown_reminder_round_is_not_queued_again(
     reminder = worker_killed_while_sending(kind="reminder")
     deliveries.deliveries_sweep(now=timezone.now() + timeout + timedelta(minutes=1))
     mail.outbox.clear()
+    return reminder
+
+
+def test_unknown_reminder_round_is_not_queued_again(
+    unknown_reminder, survey, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         assert reminders.reminders_due_send(now=timezone.now() + timedelta(days=2)) == 0
         assert reminders.reminders_send(survey=survey, invitations=Invitation.objects.all()) == 0
     assert list(EmailDelivery.objects.filter(kind="reminder").values_list("pk", "status")) == [
-        (reminder.pk, Status.UNKNOWN)
+        (unknown_reminder.pk, Status.UNKNOWN)
     ]
     assert mail.outbox == []
 
@@ -195,18 +202,10 @@ def test_resend_is_enqueued_after_commit(unknown, researcher, django_capture_on_
 
 
 def test_resent_reminder_round_is_not_queued_again(
-    survey, invitation, researcher, timeout, django_capture_on_commit_callbacks
+    unknown_reminder, invitation, researcher, django_capture_on_commit_callbacks
 ):
-    survey.reminder_days = [1, 30]
-    survey.save()
     with django_capture_on_commit_callbacks(execute=True):
-        deliveries.invitations_send(survey=survey, invitations=Invitation.objects.all())
-    reminders.reminders_send(survey=survey, invitations=Invitation.objects.all())
-    reminder = worker_killed_while_sending(kind="reminder")
-    deliveries.deliveries_sweep(now=timezone.now() + timeout + timedelta(minutes=1))
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        deliveries.delivery_resend(delivery_id=reminder.pk, actor=researcher)
+        deliveries.delivery_resend(delivery_id=unknown_reminder.pk, actor=researcher)
     with django_capture_on_commit_callbacks(execute=True):
         assert reminders.reminders_due_send(now=timezone.now() + timedelta(days=2)) == 0
     assert len(mail.outbox) == 1
