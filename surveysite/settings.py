@@ -280,6 +280,21 @@ CELERY_BEAT_SCHEDULE["fieldwork-reminders-due"] = {
     "task": "fieldwork.reminders_due",
     "schedule": env_int("FIELDWORK_REMINDER_CHECK_SECONDS", 600),
 }
+# A delivery still 'sending' this long after its claim was left by a worker that died: the
+# sweep marks it 'unknown' (it may have gone out) and never resends it by itself. Longer than
+# a task may run, so that it never marks an email a live worker is still sending.
+CELERY_BEAT_SCHEDULE["fieldwork-deliveries-sweep"] = {
+    "task": "fieldwork.deliveries_sweep",
+    "schedule": env_int("FIELDWORK_SWEEP_SECONDS", 60),
+}
+FIELDWORK_SENDING_TIMEOUT_MINUTES = env_int("FIELDWORK_SENDING_TIMEOUT_MINUTES", 15)
+if FIELDWORK_SENDING_TIMEOUT_MINUTES * 60 <= CELERY_TASK_TIME_LIMIT:
+    # Else the sweep could mark an email that a live worker is still sending.
+    raise ImproperlyConfigured(
+        "FIELDWORK_SENDING_TIMEOUT_MINUTES must be longer than CELERY_TASK_TIME_LIMIT "
+        f"({FIELDWORK_SENDING_TIMEOUT_MINUTES} min is not longer than "
+        f"{CELERY_TASK_TIME_LIMIT} s): raise it, or lower the time limit."
+    )
 # Transient SMTP errors are retried after base, 2 x base, 4 x base... seconds.
 FIELDWORK_EMAIL_RETRY_BASE = env_int("FIELDWORK_EMAIL_RETRY_BASE", 30)
 CELERY_TIMEZONE = TIME_ZONE

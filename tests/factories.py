@@ -1,13 +1,18 @@
 """Helpers that build data through the real services, as production does, so that every test
 exercises the same paths (the kept counts among them)."""
 
+import contextlib
 import itertools
 
+from django.test import override_settings
 from django.urls import reverse
 
+from responses.fieldwork.services import deliveries
 from responses.fieldwork.services.experts import invitation_create
+from responses.models import EmailDelivery
 from responses.respondent import services as respondent
 from statements.models import Statement
+from tests.fieldwork import backends
 
 _counter = itertools.count()
 
@@ -55,3 +60,14 @@ STATEMENT_49 = [-2] * 2 + [-1] * 4 + [0] * 6 + [1] * 13 + [2] * 8 + [-88] * 4
 
 def research_url(name, survey, *args):
     return reverse(f"research:{name}", args=[survey.slug, *args])
+
+
+def worker_killed_while_sending(*, kind: str = "invitation") -> EmailDelivery:
+    """Give the pending emails of `kind` to a batch whose worker is SIGKILLed just after the
+    mail server took the first one: that one is left 'sending', the rest pending."""
+    pending = EmailDelivery.objects.filter(kind=kind, status=EmailDelivery.Status.PENDING)
+    ids = list(pending.values_list("pk", flat=True))
+    backend = "tests.fieldwork.backends.DyingBackend"
+    with override_settings(EMAIL_BACKEND=backend), contextlib.suppress(backends.WorkerKilled):
+        deliveries.deliveries_send(delivery_ids=ids)
+    return EmailDelivery.objects.get(pk=min(ids))

@@ -9,6 +9,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -20,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from ..access import surveys_for_user
 from ..choices import SECTOR_GROUPS, STATE_LABELS, STATED_SECTORS
 from ..models import Answer, AuditEvent, EmailDelivery, Invitation
 from ..models import Response as SurveyResponse
@@ -77,16 +79,22 @@ def invitations_annotated(survey):
     )
 
 
-def invitations_table(survey, *, state: str = "", sector: str = "", query: str = "", sort=""):
-    """The invitation table's queryset: filtered, searched and sorted."""
+def invitations_table(
+    survey, *, state: str = "", sector: str = "", delivery: str = "", q: str = "", sort=""
+):
+    """The invitation table's queryset: filtered (`delivery`: with an email in that status),
+    searched (`q`) and sorted. The arguments are the table's URL parameters."""
     rows = invitations_annotated(survey)
     if state in STATE_LABELS:
         rows = rows.filter(state=state)
+    if delivery in EmailDelivery.Status.values:
+        emails = EmailDelivery.objects.filter(invitation=OuterRef("pk"), status=delivery)
+        rows = rows.filter(Exists(emails))
     if sector == "none":
         rows = rows.filter(expert__sector="")
     elif sector in dict(SECTOR_GROUPS):
         rows = rows.filter(expert__sector=sector)
-    query = query.strip()
+    query = q.strip()
     if query:
         rows = rows.filter(
             Q(expert__name__icontains=query)
@@ -139,6 +147,19 @@ def _rates_aggregate():
         "started": Count("pk", filter=Q(started_at__isnull=False) | Q(submitted_at__isnull=False)),
         "submitted": Count("pk", filter=Q(submitted_at__isnull=False)),
     }
+
+
+def surveys_listed(user):
+    """The user's surveys, newest first, with their invited, submitted and total counts."""
+    return (
+        surveys_for_user(user)
+        .annotate(
+            invited=Count("invitations", filter=Q(invitations__sent_at__isnull=False)),
+            submitted=Count("invitations", filter=Q(invitations__submitted_at__isnull=False)),
+            total=Count("invitations"),
+        )
+        .order_by("-created_at")
+    )
 
 
 def state_counts(survey) -> dict[str, int]:
@@ -214,6 +235,12 @@ def timeline(survey) -> dict:
         .order_by("day", "kind")
     )
     return {"submissions": submissions, "sends": sends}
+
+
+def deliveries_unknown_count(survey) -> int:
+    """Emails whose worker died while sending them: they wait for a researcher's decision."""
+    unknown = EmailDelivery.objects.filter(status=EmailDelivery.Status.UNKNOWN)
+    return unknown.filter(invitation__survey=survey).count()
 
 
 def days_left(survey, now: datetime | None = None) -> int | None:

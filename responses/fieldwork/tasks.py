@@ -1,5 +1,6 @@
 """Tasks of the fieldwork, thin: keyword-only *_id arguments, a stable name, one service call
-each: invitation and reminder emails, scheduled reminders, closing surveys on their date."""
+each: invitation and reminder emails, sweeping the ones whose worker died, scheduled
+reminders, closing surveys on their date."""
 
 import contextlib
 import smtplib
@@ -53,6 +54,11 @@ def deliveries_send_task(*, delivery_ids: list[int]) -> int:
         countdown = retry_countdown(0)
         delivery_send_task.apply_async(kwargs={"delivery_id": delivery_id}, countdown=countdown)
     return outcome.sent
+
+
+@shared_task(name="fieldwork.deliveries_sweep")
+def deliveries_sweep_task() -> int:
+    return deliveries.deliveries_sweep()
 
 
 @shared_task(name="fieldwork.reminders_due")

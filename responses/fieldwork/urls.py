@@ -27,6 +27,11 @@ urlpatterns = [
         views.invitation_action,
         name="invitation_action",
     ),
+    path(
+        "<slug:slug>/invitations/<int:pk>/deliveries/<int:delivery_id>/resend/",
+        views.delivery_resend,
+        name="delivery_resend",
+    ),
     path("<slug:slug>/import/", views.import_upload, name="import"),
     path("<slug:slug>/import/<int:job_id>/", views.import_preview, name="import_preview"),
     path(

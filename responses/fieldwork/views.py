@@ -1,6 +1,6 @@
 """The researcher's fieldwork pages under /research/. Every view goes through
 `research_survey_view` (staff login, then membership of the survey) or, for the survey list,
-`surveys_for_user`."""
+`surveys_for_user` (in `selectors.surveys_listed`)."""
 
 import itertools
 from urllib.parse import urlencode
@@ -8,28 +8,28 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ..access import no_store, research_survey_view, surveys_for_user
+from ..access import no_store, research_survey_view
 from ..choices import SECTOR_GROUPS, STATE_LABELS, STATES
 from ..links import invitation_url
-from ..models import Job
+from ..models import EmailDelivery, Job
 from ..results.exports import writers
 from . import charts, selectors
 from .forms import AnonymiseForm, EmailTemplatesForm, ExpertUploadForm, OpenSurveyForm, ReasonForm
 from .services import deliveries, emails, experts, lifecycle, reminders
 
 PAGE_SIZE = 50
-FILTER_KEYS = ("state", "sector", "q", "sort")
+FILTER_KEYS = ("state", "sector", "delivery", "q", "sort")
 MESSAGE_IMPORTED = "Imported {count} experts. Their invitations are ready to send."
 MESSAGE_QUEUED = "{count} email(s) queued. They go out in the background."
 MESSAGE_NOTHING = "No email queued: none of the selected experts can be written to now."
 MESSAGE_BAD_ACTION = "Choose an action."
+MESSAGE_RESENT = "The email is queued again. It goes out in the background."
 
 
 def _render(request, template, survey=None, **context):
@@ -44,12 +44,7 @@ def _invitation(survey, pk):
 @staff_member_required
 @no_store
 def survey_list(request):
-    surveys = surveys_for_user(request.user).annotate(
-        invited=Count("invitations", filter=Q(invitations__sent_at__isnull=False)),
-        submitted=Count("invitations", filter=Q(invitations__submitted_at__isnull=False)),
-        total=Count("invitations"),
-    )
-    return _render(request, "survey_list.html", surveys=surveys.order_by("-created_at"))
+    return _render(request, "survey_list.html", surveys=selectors.surveys_listed(request.user))
 
 
 @require_GET
@@ -66,6 +61,7 @@ def dashboard(request, survey):
         "by_stated": selectors.counts_by_stated_sector(survey),
         "chart": charts.submissions_chart(**timeline),
         "days_left": selectors.days_left(survey),
+        "unknown": selectors.deliveries_unknown_count(survey),
         "provisional": lifecycle.provisional_count(survey),
         "open_form": OpenSurveyForm(),
     }
@@ -81,13 +77,7 @@ def _filters(source) -> dict:
 @no_store
 def invitations(request, survey):
     filters = _filters(request.GET)
-    rows = selectors.invitations_table(
-        survey,
-        state=filters["state"],
-        sector=filters["sector"],
-        query=filters["q"],
-        sort=filters["sort"],
-    )
+    rows = selectors.invitations_table(survey, **filters)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in filters.items() if v})
     context = {
@@ -96,6 +86,7 @@ def invitations(request, survey):
         "query": query,
         "states": STATES,
         "sectors": SECTOR_GROUPS,
+        "delivery_statuses": EmailDelivery.Status.choices,
         "sorts": _sort_links(filters),
         "reason_form": ReasonForm(),
     }
@@ -116,21 +107,16 @@ BULK_ACTIONS = {"send", "remind", "revoke", "regenerate", "bounce"}
 
 def _bulk_targets(request, survey):
     if request.POST.get("scope") == "filtered":
-        filters = _filters(request.POST)
-        return selectors.invitations_table(
-            survey, state=filters["state"], sector=filters["sector"], query=filters["q"]
-        )
+        return selectors.invitations_table(survey, **_filters(request.POST))
     ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
     return survey.invitations.filter(pk__in=ids)
 
 
 def _bulk_run(request, survey, action, targets) -> str:
     user = request.user
-    if action == "send":
-        count = deliveries.invitations_send(survey=survey, invitations=targets, actor=user)
-        return MESSAGE_QUEUED.format(count=count) if count else MESSAGE_NOTHING
-    if action == "remind":
-        count = reminders.reminders_send(survey=survey, invitations=targets, actor=user)
+    if action in ("send", "remind"):
+        send = deliveries.invitations_send if action == "send" else reminders.reminders_send
+        count = send(survey=survey, invitations=targets, actor=user)
         return MESSAGE_QUEUED.format(count=count) if count else MESSAGE_NOTHING
     if action == "bounce":
         reason = request.POST.get("reason", "")
@@ -220,6 +206,20 @@ def invitation_action(request, survey, pk, action):
     except (emails.EmailError, lifecycle.LifecycleError) as error:
         messages.error(request, str(error))
     return redirect("research:invitation", survey.slug, invitation.pk)
+
+
+@require_POST
+@research_survey_view
+def delivery_resend(request, survey, pk, delivery_id):
+    scope = {"invitation_id": pk, "invitation__survey": survey}
+    get_object_or_404(EmailDelivery, pk=delivery_id, **scope)
+    try:
+        deliveries.delivery_resend(delivery_id=delivery_id, actor=request.user)
+    except emails.EmailError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, MESSAGE_RESENT)
+    return redirect("research:invitation", survey.slug, pk)
 
 
 @require_http_methods(["GET", "POST"])

@@ -23,3 +23,16 @@ class RefusingBackend(EmailBackend):
     def send_messages(self, messages):
         recipients = {address: (550, b"5.1.1 No such user") for m in messages for address in m.to}
         raise smtplib.SMTPRecipientsRefused(recipients)
+
+
+class WorkerKilled(BaseException):
+    """What a SIGKILL looks like from inside the worker: nothing after this point runs (not
+    an Exception, so no handler of ours catches it)."""
+
+
+class DyingBackend(EmailBackend):
+    """Hands the message to the server, then the worker dies before it can write that down."""
+
+    def send_messages(self, messages):
+        super().send_messages(messages)
+        raise WorkerKilled

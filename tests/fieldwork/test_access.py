@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from responses.fieldwork.services.experts import invitation_create
 from responses.fieldwork.services.lifecycle import survey_create
-from responses.models import AuditEvent, Invitation, Job
+from responses.models import AuditEvent, EmailDelivery, Invitation, Job
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,9 @@ def job(survey, researcher):
 
 def research_urls(survey, invitation, job):
     slug, pk = survey.slug, invitation.pk
+    delivery = EmailDelivery.objects.create(
+        invitation=invitation, kind="invitation", status="unknown"
+    )
     get = [
         ("dashboard", [slug]),
         ("invitations", [slug]),
@@ -37,6 +40,7 @@ def research_urls(survey, invitation, job):
         ("invitations_bulk", [slug]),
         ("invitation_action", [slug, pk, "revoke"]),
         ("invitation_action", [slug, pk, "regenerate"]),
+        ("delivery_resend", [slug, pk, delivery.pk]),
         ("import_confirm", [slug, job.pk]),
         ("open", [slug]),
         ("close", [slug]),

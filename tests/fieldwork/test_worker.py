@@ -10,7 +10,7 @@ from django.db import connection
 from responses.fieldwork import tasks
 from responses.fieldwork.services import deliveries
 from responses.fieldwork.services.experts import invitation_create
-from responses.models import EmailDelivery, Invitation
+from responses.models import AuditEvent, EmailDelivery, Invitation
 
 
 def wait_for(condition, timeout=30.0):
@@ -71,6 +71,28 @@ def test_worker_runs_scheduled_reminders_task(mail_dir, celery_worker, survey, i
     tasks.reminders_due_task.delay()
     time.sleep(1.0)
     assert sent_messages(mail_dir) == 1
+
+
+@pytest.mark.worker
+def test_worker_sweeps_a_lost_email_then_sends_it_once_when_resent(
+    mail_dir, celery_worker, survey, invitation, researcher
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    lost = timezone.now() - timedelta(hours=1)
+    delivery = EmailDelivery.objects.create(invitation=invitation, kind="invitation")
+    EmailDelivery.objects.filter(pk=delivery.pk).update(status="sending", claimed_at=lost)
+    tasks.deliveries_sweep_task.delay()
+    assert wait_for(lambda: EmailDelivery.objects.get().status == "unknown")
+    assert AuditEvent.objects.filter(action="expert.email_unknown").count() == 1
+    deliveries.delivery_resend(delivery_id=delivery.pk, actor=researcher)
+    assert wait_for(lambda: Invitation.objects.get().sent_at is not None)
+    tasks.deliveries_sweep_task.delay()
+    time.sleep(1.0)
+    assert sent_messages(mail_dir) == 1
+    assert EmailDelivery.objects.get().status == "sent"
 
 
 def test_delivery_claimed_by_two_threads_at_once_sends_one_email(

@@ -173,6 +173,18 @@ def test_tests_never_read_a_developers_env_file(settings):
     assert settings.ENV_FILE is None
 
 
+def test_settings_refuse_a_sending_timeout_a_live_task_could_outlast():
+    result = run_clean(
+        "manage.py",
+        "check",
+        DEBUG="1",
+        FIELDWORK_SENDING_TIMEOUT_MINUTES="10",
+        CELERY_TASK_TIME_LIMIT="600",
+    )
+    assert result.returncode == 2
+    assert "FIELDWORK_SENDING_TIMEOUT_MINUTES must be longer than" in result.stderr
+
+
 def test_settings_read_allowed_hosts_and_smtp():
     result = load(
         DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="a.example, b.example", EMAIL_BACKEND="smtp"

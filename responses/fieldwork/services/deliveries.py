@@ -4,12 +4,14 @@ out twice.
 Sending is two steps. A request creates EmailDelivery rows (the unique constraint makes a
 repeated request a no-op) and enqueues one task per batch after commit. The task claims each
 row with a conditional update PENDING -> SENDING right before it sends; only the claimer
-sends.
+sends. A row its worker died with stays SENDING until the sweep marks it UNKNOWN; only a
+researcher's resend puts it back to PENDING.
 """
 
 import smtplib
 import socket
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -23,7 +25,13 @@ from ...respondent.selectors import survey_is_open
 from .emails import ERROR_NOT_OPEN, EmailError, email_render
 
 Kind = EmailDelivery.Kind
+Status = EmailDelivery.Status
 TRANSIENT_SMTP_CODES = range(400, 500)
+ERROR_OUTCOME_UNKNOWN = (
+    "Outcome unknown: the worker stopped while sending, so the email may or may not have gone "
+    "out. It is not resent by itself; resend it if the expert did not get it."
+)
+ERROR_NOT_UNKNOWN = "Only an email whose outcome is unknown can be resent."
 
 
 class TransientEmailError(Exception):
@@ -136,8 +144,8 @@ def deliveries_send(*, delivery_ids: list[int], connection=None) -> BatchOutcome
     """Send a batch over one connection. Each email is claimed on its own by a conditional
     update right before it goes out, so a repeated or concurrent batch never sends twice; the
     bookkeeping of the sent ones is written together at the end (one transaction, not three
-    writes per email). A worker killed mid-batch leaves its sent emails 'sending': never
-    resent, which is the side to err on."""
+    writes per email). A worker killed mid-batch leaves its sent emails 'sending', and the
+    sweep marks them 'unknown': never resent by themselves, which is the side to err on."""
     outcome = BatchOutcome()
     sent = []
     deliveries = EmailDelivery.objects.select_related(
@@ -146,7 +154,11 @@ def deliveries_send(*, delivery_ids: list[int], connection=None) -> BatchOutcome
     for delivery in deliveries.order_by("pk"):
         claimed = EmailDelivery.objects.filter(
             pk=delivery.pk, status=EmailDelivery.Status.PENDING
-        ).update(status=EmailDelivery.Status.SENDING, attempts=F("attempts") + 1)
+        ).update(
+            status=EmailDelivery.Status.SENDING,
+            attempts=F("attempts") + 1,
+            claimed_at=timezone.now(),
+        )
         if not claimed:
             continue
         reason = _still_wanted(delivery.invitation)
@@ -236,3 +248,54 @@ def delivery_fail(*, delivery_id: int, reason: str) -> None:
         actor_label="system",
         data={"kind": delivery.kind, "round": delivery.round, "reason": reason},
     )
+
+
+@transaction.atomic
+def deliveries_sweep(*, now=None) -> int:
+    """The beat's job: deliveries still 'sending' longer than the timeout after their claim
+    lost their worker. Mark them 'unknown' (the email may have gone out), audit each, and
+    return how many. Nothing is resent."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.FIELDWORK_SENDING_TIMEOUT_MINUTES)
+    # Rows claimed before claim times were kept have none: their creation is older still.
+    stale = Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True, created_at__lt=cutoff)
+    # Locked until commit: a second sweep waits here, then finds them no longer 'sending'.
+    swept = list(
+        EmailDelivery.objects.select_for_update(of=("self",))
+        .select_related("invitation__survey")
+        .filter(stale, status=Status.SENDING)
+    )
+    marked = EmailDelivery.objects.filter(
+        pk__in=[d.pk for d in swept], status=Status.SENDING
+    ).update(status=Status.UNKNOWN, error=ERROR_OUTCOME_UNKNOWN)
+    AuditEvent.objects.bulk_create(
+        audit_event(
+            action="expert.email_unknown",
+            invitation=d.invitation,
+            actor_label="system",
+            data={"kind": d.kind, "round": d.round},
+        )
+        for d in swept
+    )
+    return marked
+
+
+@transaction.atomic
+def delivery_resend(*, delivery_id: int, actor) -> None:
+    """A researcher's decision to send again an email whose outcome is unknown. Back to
+    'pending' by a conditional update, so that a double click resends it once."""
+    delivery = EmailDelivery.objects.select_related("invitation__survey").get(pk=delivery_id)
+    if not survey_is_open(survey=delivery.invitation.survey):
+        raise EmailError(ERROR_NOT_OPEN)
+    reopened = EmailDelivery.objects.filter(pk=delivery_id, status=Status.UNKNOWN).update(
+        status=Status.PENDING, error=""
+    )
+    if not reopened:
+        raise EmailError(ERROR_NOT_UNKNOWN)
+    audit_log(
+        action="invitation.email_resent",
+        invitation=delivery.invitation,
+        actor=actor,
+        data={"kind": delivery.kind, "round": delivery.round},
+    )
+    deliveries_enqueue([delivery_id])
