@@ -22,6 +22,9 @@ from .selectors import (
 
 ERROR_VALUE = "Please choose one of the six answers offered."
 ERROR_COMMENT = f"Comments can be at most {COMMENT_MAX_LENGTH:,} characters long."
+ERROR_COMMENT_CHARACTER = (
+    "Your comment holds a character that cannot be saved (NUL). Please remove it."
+)
 ERROR_NOT_STARTED = "Please give your consent before answering."
 ERROR_DECLINE_REASON = "Please keep the reason under 5,000 characters."
 
@@ -57,6 +60,8 @@ def parse_answer(*, statement: str, value: str, comment: str | None) -> AnswerIn
     comment = comment.replace("\r\n", "\n")
     if len(comment) > COMMENT_MAX_LENGTH:
         raise RespondentError(ERROR_COMMENT)
+    if "\x00" in comment:  # PostgreSQL's text cannot hold it; no keyboard types it
+        raise RespondentError(ERROR_COMMENT_CHARACTER)
     return AnswerInput(statement_id, parsed, comment.strip())
 
 

@@ -120,6 +120,14 @@ def test_autosave_refuses_an_overlong_comment(started_client, invitation):
     assert not Answer.objects.exists()
 
 
+def test_autosave_refuses_a_nul_character_in_a_comment(answering_client, invitation):
+    pk = order(invitation)[1]
+    response = save(answering_client, pk, "1", "before\x00after")
+    assert response.status_code == 400
+    assert response.json()["message"] == services.ERROR_COMMENT_CHARACTER
+    assert not Answer.objects.filter(statement_id=pk).exists()
+
+
 def test_autosave_cannot_reach_another_invitation(started_client, invitation, other_invitation):
     other = Client()
     other.get(reverse("respondent:link", args=[link_secret(other_invitation.link_nonce)]))

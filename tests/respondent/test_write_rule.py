@@ -90,7 +90,10 @@ def test_write_rule_sql_and_python_agree_in_every_state(invitation):
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(state=st.sampled_from(EVERY_STATE), comment=st.one_of(st.none(), st.text(max_size=20)))
+@given(
+    state=st.sampled_from(EVERY_STATE),
+    comment=st.one_of(st.none(), st.text(st.characters(exclude_characters="\x00"), max_size=20)),
+)
 def test_write_rule_holds_with_and_without_a_comment(invitation, state, comment):
     with transaction.atomic():
         response, statement_id = _put_in_state(invitation, state)
