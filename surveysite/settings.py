@@ -90,6 +90,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Reverse proxies (addresses or networks) whose X-Forwarded-For names the client
+# (docs/deploy.md). Empty: the client is the address that connects.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 # Absolute base of the links we print and email, e.g. https://survey.example.org
 SITE_URL = env_str("SITE_URL", envfile.local_site_url(env_int("PORT", 8000))).rstrip("/")
 
@@ -104,6 +107,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "django_ratelimit",
     "statements",
     "responses",
 ]
@@ -250,6 +254,32 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Celery: eager without REDIS_URL, so the app runs on a bare machine.
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The cache holds the throttles' counts (surveysite/throttle.py). CACHE_URL: redis://... (by
+# default REDIS_URL) is shared by every web process; locmem:// (the default without Redis:
+# `make run` serves one process) lives in the process. Short timeouts: a frozen Redis must not
+# hang a request (the throttles then fail open).
+CACHE_URL = env_str("CACHE_URL", REDIS_URL or "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "surveysite",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+elif CACHE_URL == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL must be redis://... or locmem://, not '{CACHE_URL}'.")
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = True
+RATELIMIT_IP_META_KEY = "surveysite.throttle.client_ip"
+# Django's own Redis backend counts with Redis' atomic INCR, though django-ratelimit lists
+# only django-redis; a local-memory cache is shared by the one process `make run` serves.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if CACHE_URL == "locmem://":
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")

@@ -18,3 +18,5 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # Unit tests run tasks eagerly through the real on-commit path; the `celery_worker` fixture
 # switches a test to a real worker on Redis.
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+# Each test process keeps its throttle counts to itself; the conftest clears them per test.
+os.environ.setdefault("CACHE_URL", "locmem://")

@@ -27,6 +27,14 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """The throttles count in the cache: each test starts with none counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def statement_catalogue(request):
     """The 50 statements, as the data migration loads them. Transactional tests (live server,
     real worker) flush every table when they end, catalogue included: put it back."""
