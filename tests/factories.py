@@ -2,8 +2,20 @@
 exercises the same paths (the kept counts among them)."""
 
 import contextlib
+import http.client
 import itertools
+import re
+import socket
+import ssl
+import subprocess
+import time
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
 
+import pytest
+from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
@@ -71,3 +83,143 @@ def worker_killed_while_sending(*, kind: str = "invitation") -> EmailDelivery:
     with override_settings(EMAIL_BACKEND=backend), contextlib.suppress(backends.WorkerKilled):
         deliveries.deliveries_send(delivery_ids=ids)
     return EmailDelivery.objects.get(pk=min(ids))
+
+
+# Pages served under a strict Content-Security-Policy carry no inline code.
+INLINE_CODE = [
+    re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),
+    re.compile(r"<style\b", re.I),
+    re.compile(r"\sstyle\s*=", re.I),
+    re.compile(r"\son[a-z]+\s*=", re.I),
+    re.compile(r"javascript:", re.I),
+]
+CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def inline_code(html: str) -> list[str]:
+    """The patterns of INLINE_CODE that `html` matches (none on a CSP-clean page)."""
+    return [pattern.pattern for pattern in INLINE_CODE if pattern.search(html)]
+
+
+# --- servers the tests start (gunicorn, nginx), on free loopback ports -------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_database_url() -> str:
+    """The URL of the database this test uses, for a server process of its own."""
+    db = connection.settings_dict
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    return f"postgres://{db['USER'] or 'postgres'}@{host}/{db['NAME']}"
+
+
+@dataclass
+class Server:
+    """A server process started by a test, its output going to `<logs>/<name>.out` and `.err`."""
+
+    process: subprocess.Popen
+    port: int
+    logs: Path
+    name: str
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def output(self) -> str:
+        """Everything it wrote to stdout, once it has stopped."""
+        self.stop()
+        return (self.logs / f"{self.name}.out").read_text()
+
+    def errors(self) -> str:
+        self.stop()
+        return (self.logs / f"{self.name}.err").read_text()
+
+
+def server_start(command: list[str], *, name: str, port: int, logs: Path, **popen) -> Server:
+    """Start `command` and wait until `port` takes connections (60 s at most: a loaded
+    2-core machine starts Django slowly). The caller stops it."""
+    with (logs / f"{name}.out").open("wb") as out, (logs / f"{name}.err").open("wb") as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, **popen)
+    server = Server(process, port, logs, name)
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"{name} exited at start:\n{server.errors()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            if time.monotonic() > deadline:
+                server.stop()
+                pytest.fail(f"{name} did not listen on port {port} within 60 s")
+            time.sleep(0.1)
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode()
+
+    def csrf_token(self) -> str:
+        return CSRF_TOKEN.search(self.text).group(1)
+
+
+class HttpClient:
+    """A browser for the servers the tests start: it keeps its cookies, follows no redirect,
+    and may name a Host other than the address it connects to (127.0.0.1)."""
+
+    def __init__(self, port: int, *, host: str | None = None, tls: bool = False):
+        self.port, self.host, self.tls = port, host, tls
+        self.cookies: dict[str, str] = {}
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if not self.tls:
+            return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE  # the tests' own self-signed certificate
+        return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30, context=context)
+
+    def request(self, method: str, path: str, *, form=None, headers=None) -> Reply:
+        headers = dict(headers or {})
+        if self.host:
+            headers["Host"] = self.host
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = self._connection()
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            reply = Reply(response.status, response.headers, response.read())
+        finally:
+            connection.close()
+        for value in reply.headers.get_all("Set-Cookie") or []:
+            cookie = SimpleCookie()
+            cookie.load(value)
+            self.cookies.update({name: morsel.value for name, morsel in cookie.items()})
+        return reply
+
+    def get(self, path: str, **options) -> Reply:
+        return self.request("GET", path, **options)
+
+    def post(self, path: str, form: dict, **options) -> Reply:
+        return self.request("POST", path, form=form, **options)
