@@ -330,6 +330,8 @@ FIELDWORK_EMAIL_RETRY_BASE = env_int("FIELDWORK_EMAIL_RETRY_BASE", 30)
 CELERY_TIMEZONE = TIME_ZONE
 
 # Personal links appear in request paths; every log record passes this filter first.
+# gunicorn's loggers are not named here: surveysite/logging.py says why, and filters them.
+LOGGING_CONFIG = "surveysite.logging.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -343,13 +345,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         name: {"filters": ["redact_links"], "level": "INFO"}
-        for name in (
-            "django",
-            "django.request",
-            "django.server",
-            "gunicorn.access",
-            "gunicorn.error",
-        )
+        for name in ("django", "django.request", "django.server")
     },
 }
 

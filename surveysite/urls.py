@@ -9,3 +9,4 @@ urlpatterns = [
 ]
 
 handler404 = "responses.respondent.views.not_found"
+handler500 = "surveysite.views.server_error"
