@@ -78,6 +78,13 @@ def env_database(name: str, default: str, conn_max_age: int) -> dict:
 DEBUG = env_bool("DEBUG")
 
 SECRET_KEY = env_str("SECRET_KEY")
+# .env.example's placeholder starts so: copied as it is, it would be a key anyone can read.
+PLACEHOLDER_KEY_PREFIX = "change-me"
+if SECRET_KEY.startswith(PLACEHOLDER_KEY_PREFIX):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY starts with '{PLACEHOLDER_KEY_PREFIX}', .env.example's placeholder: set a key "
+        """of your own, e.g. python3 -c "import secrets; print(secrets.token_urlsafe(50))"."""
+    )
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(

@@ -2,6 +2,8 @@
 
 import json
 import os
+import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -201,3 +203,30 @@ def test_pages_send_a_strict_content_security_policy(client):
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy
+
+
+PLACEHOLDER_REFUSED = (
+    "surveysite: SECRET_KEY starts with 'change-me', .env.example's placeholder: set a key of "
+    """your own, e.g. python3 -c "import secrets; print(secrets.token_urlsafe(50))".\n"""
+)
+
+
+def test_settings_refuse_the_placeholder_key_of_env_example():
+    result = run_clean("manage.py", "check", SURVEYSITE_ENV_FILE=str(BASE_DIR / ".env.example"))
+    assert (result.returncode, result.stderr) == (2, PLACEHOLDER_REFUSED)
+
+
+def test_settings_refuse_a_key_that_only_extends_the_placeholder():
+    result = run_clean("manage.py", "check", DEBUG="1", SECRET_KEY="change-me-" + "x" * 60)
+    assert (result.returncode, result.stderr) == (2, PLACEHOLDER_REFUSED)
+
+
+def test_env_example_with_a_key_of_ones_own_passes_the_deploy_checks(tmp_path):
+    example = (BASE_DIR / ".env.example").read_text()
+    own = tmp_path / ".env"
+    key = secrets.token_urlsafe(50)
+    own.write_text(re.sub(r"^SECRET_KEY=.*$", f"SECRET_KEY={key}", example, flags=re.M))
+    result = run_clean(
+        "manage.py", "check", "--deploy", "--fail-level", "WARNING", SURVEYSITE_ENV_FILE=str(own)
+    )
+    assert (result.returncode, result.stderr) == (0, "")
