@@ -9,7 +9,7 @@ PORT ?= 8000
 check bench: export SURVEYSITE_ENV_FILE :=
 check bench: export DEBUG ?= 1
 
-.PHONY: run test lint check worker bench install clean
+.PHONY: run test lint check serve worker bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,17 @@ check: install
 
 test: lint check
 	DEBUG=0 $(BIN)/python -m pytest -n $${PYTEST_WORKERS:-auto}
+
+# The production shape on one machine, as the Procfile lists it: gunicorn (whitenoise serves the
+# static files), a Celery worker and beat, after migrate and collectstatic. Needs PostgreSQL,
+# Redis and DEBUG off (docs/deploy.md). honcho runs the three and stops them all when one stops
+# or on Ctrl+C, each line prefixed with its name (unbuffered, so in order). `-e /dev/null`: the
+# settings read .env themselves, with their own parser.
+serve: install
+	@$(BIN)/python -m surveysite.serving
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	PATH="$(abspath $(BIN)):$$PATH" PYTHONUNBUFFERED=1 $(BIN)/honcho start -f Procfile -e /dev/null -p $(PORT)
 
 worker: install
 	$(BIN)/celery -A surveysite worker --beat --loglevel INFO

@@ -230,3 +230,38 @@ def test_env_example_with_a_key_of_ones_own_passes_the_deploy_checks(tmp_path):
         "manage.py", "check", "--deploy", "--fail-level", "WARNING", SURVEYSITE_ENV_FILE=str(own)
     )
     assert (result.returncode, result.stderr) == (0, "")
+
+
+SERVE_NEEDS = "surveysite: make serve needs {} (in the environment or .env; see docs/deploy.md).\n"
+
+
+def test_make_serve_names_in_one_line_what_production_lacks():
+    result = run_clean("-m", "surveysite.serving", DEBUG="1")
+    assert result.returncode == 2
+    assert result.stderr == SERVE_NEEDS.format(
+        "DATABASE_URL=postgres://..., REDIS_URL=redis://..., DEBUG=0"
+    )
+
+
+def test_make_serve_refuses_eager_tasks_beside_redis():
+    result = run_clean(
+        "-m",
+        "surveysite.serving",
+        SECRET_KEY="k" * 50,
+        DATABASE_URL="postgres://u@db.example:5432/surveys",
+        REDIS_URL="redis://cache.example:6379/0",
+        CELERY_TASK_ALWAYS_EAGER="1",
+    )
+    assert result.returncode == 2
+    assert result.stderr == SERVE_NEEDS.format("CELERY_TASK_ALWAYS_EAGER=0")
+
+
+def test_make_serve_starts_on_postgres_and_redis_with_debug_off():
+    result = run_clean(
+        "-m",
+        "surveysite.serving",
+        SECRET_KEY="k" * 50,
+        DATABASE_URL="postgres://u@db.example:5432/surveys",
+        REDIS_URL="redis://cache.example:6379/0",
+    )
+    assert (result.returncode, result.stderr) == (0, "")
