@@ -1,6 +1,7 @@
 """The cast: a researcher, another researcher, an invited expert, an outsider."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -159,6 +160,15 @@ def postgres(settings):
     from django.db import connection
 
     require(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture
+def nginx_binary():
+    """Debian's nginx (.ci/run installs it), for the tests of deploy/nginx.conf."""
+    path = shutil.which("nginx") or "/usr/sbin/nginx"
+    require(Path(path).is_file(), "needs Debian's nginx: apt-get install nginx")
+    require(bool(shutil.which("openssl")), "needs openssl, for a test certificate")
+    return path
 
 
 @pytest.fixture
