@@ -3,14 +3,16 @@ exercises the same paths (the kept counts among them)."""
 
 import contextlib
 import http.client
+import http.cookiejar
 import itertools
 import re
 import socket
 import ssl
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -179,44 +181,40 @@ class Reply:
         return CSRF_TOKEN.search(self.text).group(1)
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the tests look at each redirect themselves
+
+
 class HttpClient:
     """A browser for the servers the tests start: it keeps its cookies, follows no redirect,
     and may name a Host other than the address it connects to (127.0.0.1)."""
 
     def __init__(self, port: int, *, host: str | None = None, tls: bool = False):
-        self.port, self.host, self.tls = port, host, tls
-        self.cookies: dict[str, str] = {}
-
-    def _connection(self) -> http.client.HTTPConnection:
-        if not self.tls:
-            return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        self.base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+        self.host = host
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE  # the tests' own self-signed certificate
-        return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30, context=context)
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+            urllib.request.HTTPSHandler(context=context),
+            _NoRedirect,
+        )
 
     def request(self, method: str, path: str, *, form=None, headers=None) -> Reply:
-        headers = dict(headers or {})
+        data = None if form is None else urlencode(form).encode()
+        request = urllib.request.Request(  # noqa: S310 (always http(s)://127.0.0.1)
+            self.base + path, data=data, method=method, headers=dict(headers or {})
+        )
         if self.host:
-            headers["Host"] = self.host
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = self._connection()
+            request.add_header("Host", self.host)
         try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            reply = Reply(response.status, response.headers, response.read())
-        finally:
-            connection.close()
-        for value in reply.headers.get_all("Set-Cookie") or []:
-            cookie = SimpleCookie()
-            cookie.load(value)
-            self.cookies.update({name: morsel.value for name, morsel in cookie.items()})
-        return reply
+            with self.opener.open(request, timeout=30) as response:
+                return Reply(response.status, response.headers, response.read())
+        except urllib.error.HTTPError as error:  # any status but 2xx, redirects included
+            with error:
+                return Reply(error.code, error.headers, error.read())
 
     def get(self, path: str, **options) -> Reply:
         return self.request("GET", path, **options)

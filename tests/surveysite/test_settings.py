@@ -243,25 +243,19 @@ def test_make_serve_names_in_one_line_what_production_lacks():
     )
 
 
+SERVED = {
+    "SECRET_KEY": "k" * 50,
+    "DATABASE_URL": "postgres://u@db.example:5432/surveys",
+    "REDIS_URL": "redis://cache.example:6379/0",
+}
+
+
 def test_make_serve_refuses_eager_tasks_beside_redis():
-    result = run_clean(
-        "-m",
-        "surveysite.serving",
-        SECRET_KEY="k" * 50,
-        DATABASE_URL="postgres://u@db.example:5432/surveys",
-        REDIS_URL="redis://cache.example:6379/0",
-        CELERY_TASK_ALWAYS_EAGER="1",
-    )
+    result = run_clean("-m", "surveysite.serving", **SERVED, CELERY_TASK_ALWAYS_EAGER="1")
     assert result.returncode == 2
     assert result.stderr == SERVE_NEEDS.format("CELERY_TASK_ALWAYS_EAGER=0")
 
 
 def test_make_serve_starts_on_postgres_and_redis_with_debug_off():
-    result = run_clean(
-        "-m",
-        "surveysite.serving",
-        SECRET_KEY="k" * 50,
-        DATABASE_URL="postgres://u@db.example:5432/surveys",
-        REDIS_URL="redis://cache.example:6379/0",
-    )
+    result = run_clean("-m", "surveysite.serving", **SERVED)
     assert (result.returncode, result.stderr) == (0, "")
