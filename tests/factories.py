@@ -3,14 +3,17 @@ exercises the same paths (the kept counts among them)."""
 
 import contextlib
 import itertools
+from collections import Counter
 
+from django.db.models import Count
 from django.test import override_settings
 from django.urls import reverse
 
 from responses.fieldwork.services import deliveries
 from responses.fieldwork.services.experts import invitation_create
-from responses.models import EmailDelivery
+from responses.models import Answer, AnswerCount, EmailDelivery, GroupSize, Response
 from responses.respondent import services as respondent
+from responses.results import group_keys
 from statements.models import Statement
 from tests.fieldwork import backends
 
@@ -71,3 +74,33 @@ def worker_killed_while_sending(*, kind: str = "invitation") -> EmailDelivery:
     with override_settings(EMAIL_BACKEND=backend), contextlib.suppress(backends.WorkerKilled):
         deliveries.deliveries_send(delivery_ids=ids)
     return EmailDelivery.objects.get(pk=min(ids))
+
+
+def counted(survey) -> tuple[dict, dict]:
+    """The answers and respondents counted directly: a GROUP BY over the answers, and the
+    Python twin of the key rule over the submitted responses."""
+    cells = (
+        Answer.objects.filter(survey=survey, group_key__isnull=False, value__isnull=False)
+        .values_list("group_key", "statement_id", "value")
+        .annotate(n=Count("id"))
+    )
+    submitted = Response.objects.filter(
+        invitation__survey=survey, submitted_at__isnull=False
+    ).select_related("invitation__expert")
+    sizes = Counter(
+        group_keys.group_key(
+            assigned=r.invitation.expert.sector, sectors=r.sectors, gender=r.gender
+        )
+        for r in submitted
+    )
+    return {(k, s, v): n for k, s, v, n in cells}, dict(sizes)
+
+
+def kept(survey) -> tuple[dict, dict]:
+    """The kept counts, without their empty cells."""
+    cells = AnswerCount.objects.filter(survey=survey).exclude(n=0)
+    sizes = GroupSize.objects.filter(survey=survey).exclude(n=0)
+    return (
+        {(c.group_key, c.statement_id, c.value): c.n for c in cells},
+        {s.group_key: s.n for s in sizes},
+    )
