@@ -29,12 +29,18 @@ class SurveyAdmin(admin.ModelAdmin):
 
 @admin.register(Expert)
 class ExpertAdmin(CountsKept):
-    list_display = ("name", "email", "sector", "affiliation")
-    list_filter = ("sector",)
+    list_display = ("name", "email", "survey", "sector", "affiliation")
+    list_filter = ("sector", ("survey", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("survey",)
     search_fields = ("name", "email", "affiliation")
 
     def has_add_permission(self, request):
         return False  # experts come with their invitations, from the services
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Shown, never moved to another survey; and being in the form, it lets the model
+        # check that the email stays unique within the survey.
+        return super().formfield_for_foreignkey(db_field, request, disabled=True, **kwargs)
 
     def save_model(self, request, obj, form, change):
         expert_save(expert=obj, actor=request.user)

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from responses.fieldwork.services.experts import invitation_create
 from responses.fieldwork.services.lifecycle import survey_create
-from responses.models import Invitation, Response, Survey
+from responses.models import AuditEvent, Expert, Invitation, Response, Survey
 from responses.results.selectors import counts_fresh
 from tests.factories import counted, kept, respond
 
@@ -122,6 +122,37 @@ def test_admin_adds_no_invitation_or_expert(admin_client, invitation):
     assert admin_client.post(reverse("admin:responses_invitation_add"), data).status_code == 403
     assert admin_client.get(reverse("admin:responses_expert_add")).status_code == 403
     assert Invitation.objects.count() == 1
+
+
+def expert_change(client, expert, **changes):
+    data = {"name": expert.name, "email": expert.email, "sector": expert.sector}
+    data |= {"affiliation": expert.affiliation, "attributes": "{}", "survey": 0} | changes
+    return client.post(reverse("admin:responses_expert_change", args=[expert.pk]), data)
+
+
+def test_admin_expert_change_refuses_an_email_the_survey_has(
+    admin_client, invitation, other_invitation
+):
+    response = expert_change(admin_client, invitation.expert, email="BOB@example.org")
+    assert response.status_code == 200
+    assert "Another expert of this survey has this email address." in response.content.decode()
+    assert Expert.objects.get(pk=invitation.expert_id).email == "alice@example.org"
+
+
+def test_admin_expert_change_keeps_the_survey_and_logs_it(
+    admin_client, admin_user, survey, invitation
+):
+    theirs = survey_create(slug="theirs", title="Theirs")
+    page = expert_change(admin_client, invitation.expert, name="Alice B.", survey=theirs.pk)
+    assert page.status_code == 302
+    expert = Expert.objects.get(pk=invitation.expert_id)
+    assert (expert.name, expert.survey) == ("Alice B.", survey)
+    event = AuditEvent.objects.get(action="expert.changed")
+    assert (event.survey, event.actor, event.data) == (
+        survey,
+        admin_user,
+        {"expert": expert.pk, "fields": ["name"]},
+    )
 
 
 def delete_one(client, obj):

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from ..choices import SECTOR_GROUPS
 from ..uploads import MAX_UPLOAD_BYTES
 
 ERROR_DAYS_FORMAT = "Write the days as whole numbers separated by commas, for example: 7, 14"
@@ -68,3 +69,17 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label="Reason (for example the bounce message)", max_length=1000, required=False
     )
+
+
+class ExpertForm(forms.Form):
+    """The edit page's fields. The checks are the import's (services.experts.expert_clean),
+    so every field is accepted here as text and refused, if need be, with the same words."""
+
+    name = forms.CharField(label="Name", required=False)
+    email = forms.CharField(label="Email", required=False)
+    sector = forms.CharField(
+        label="Sector",
+        required=False,
+        widget=forms.Select(choices=[("", "—"), *SECTOR_GROUPS]),
+    )
+    affiliation = forms.CharField(label="Affiliation", required=False)

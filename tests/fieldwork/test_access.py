@@ -40,6 +40,7 @@ def research_urls(survey, invitation, job):
         ("invitations_bulk", [slug]),
         ("invitation_action", [slug, pk, "revoke"]),
         ("invitation_action", [slug, pk, "regenerate"]),
+        ("expert_edit", [slug, pk]),
         ("delivery_resend", [slug, pk, delivery.pk]),
         ("import_confirm", [slug, job.pk]),
         ("open", [slug]),

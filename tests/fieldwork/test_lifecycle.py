@@ -75,14 +75,18 @@ def submitted_response(invitation):
     return response
 
 
+def anonymise(survey, actor, confirm="agi"):
+    return lifecycle.survey_anonymise(survey=survey, actor=actor, confirm=confirm)
+
+
 def test_anonymise_refused_before_close_and_without_the_typed_slug(
     researcher, survey, submitted_response
 ):
     with pytest.raises(lifecycle.LifecycleError, match="closed survey"):
-        lifecycle.survey_anonymise(survey=survey, actor=researcher, confirm="agi")
+        anonymise(survey, researcher)
     lifecycle.survey_close(survey=survey, actor=researcher)
     with pytest.raises(lifecycle.LifecycleError, match="Type the survey"):
-        lifecycle.survey_anonymise(survey=survey, actor=researcher, confirm="yes")
+        anonymise(survey, researcher, confirm="yes")
     assert Expert.objects.filter(email="alice@example.org").exists()
 
 
@@ -103,21 +107,23 @@ def test_anonymise_removes_personal_data_keeps_answers_and_kills_links(
     survey.refresh_from_db()
     assert survey.anonymised_at is not None
     with pytest.raises(lifecycle.LifecycleError, match="already anonymised"):
-        lifecycle.survey_anonymise(survey=survey, actor=researcher, confirm="agi")
+        anonymise(survey, researcher)
 
 
-def test_anonymise_leaves_an_expert_shared_with_another_survey_there(
-    researcher, survey, invitation
+def test_anonymise_leaves_the_same_person_on_another_survey_as_they_are(
+    researcher, other_researcher, survey, invitation
 ):
-    other = survey_create(slug="other", title="Other", owner=researcher)
+    other = survey_create(slug="other", title="Other", owner=other_researcher)
     theirs, _ = invitation_create(survey=other, email="alice@example.org", name="Alice Expert")
+    mine = invitation.expert_id
     lifecycle.survey_close(survey=survey, actor=researcher)
-    assert lifecycle.survey_anonymise(survey=survey, actor=researcher, confirm="agi") == 0
+    assert anonymise(survey, researcher) == 1
     theirs.refresh_from_db()
     invitation.refresh_from_db()
-    assert theirs.expert.email == "alice@example.org"
-    assert invitation.expert_id != theirs.expert_id
+    assert (theirs.expert.name, theirs.expert.email) == ("Alice Expert", "alice@example.org")
+    assert theirs.revoked_at is None
     assert invitation.expert.name == "Anonymised expert"
+    assert invitation.expert_id == mine  # blanked in place
 
 
 def test_invitation_page_shows_link_with_copy_button(researcher_client, survey, invitation):
