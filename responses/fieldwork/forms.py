@@ -4,6 +4,7 @@ from django import forms
 
 from ..choices import SECTOR_GROUPS
 from ..uploads import MAX_UPLOAD_BYTES
+from .services.lifecycle import ERROR_CONFIRM_REASONS
 
 ERROR_DAYS_FORMAT = "Write the days as whole numbers separated by commas, for example: 7, 14"
 
@@ -63,6 +64,11 @@ class OpenSurveyForm(forms.Form):
 
 class AnonymiseForm(forms.Form):
     confirm = forms.CharField(label="Type the survey's short name to confirm", max_length=50)
+    confirm_reasons = forms.BooleanField(
+        label="I understand that the reasons experts gave for declining are deleted too "
+        "(they may name people).",
+        error_messages={"required": ERROR_CONFIRM_REASONS},
+    )
 
 
 class ReasonForm(forms.Form):

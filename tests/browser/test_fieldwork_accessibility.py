@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from responses.fieldwork.services import lifecycle
 from responses.fieldwork.services.deliveries import invitations_send
 from responses.models import Invitation, Response
 from tests.browser.pages import assert_no_axe_violations
@@ -87,3 +88,14 @@ def test_invitation_page_edit_expert_form_and_axe(researcher_page, live_server, 
     assert_no_axe_violations(page)
     invitation.expert.refresh_from_db()
     assert (invitation.expert.email, invitation.expert.sector) == ("alice.new@example.org", "other")
+
+
+def test_anonymise_page_with_its_refusals_has_no_axe_violations(
+    researcher_page, live_server, survey, researcher
+):
+    lifecycle.survey_close(survey=survey, actor=researcher)
+    researcher_page.goto(live_server.url + url("anonymise", survey))
+    assert_no_axe_violations(researcher_page)
+    researcher_page.get_by_role("button", name="Anonymise for good").click()
+    researcher_page.wait_for_selector("#confirm-reasons-errors")
+    assert_no_axe_violations(researcher_page)

@@ -196,7 +196,9 @@ def test_anonymise_leaves_the_keys_and_results_unchanged(survey, researcher):
     key = expected_key(response)
     before = selectors.count_tables(survey_id=survey.pk)
     lifecycle.survey_close(survey=survey, actor=researcher)
-    lifecycle.survey_anonymise(survey=survey, actor=researcher, confirm=survey.slug)
+    lifecycle.survey_anonymise(
+        survey=survey, actor=researcher, confirm=survey.slug, confirm_reasons=True
+    )
     assert expected_key(response) == key and keys_of(response) == {key}
     after = selectors.count_tables(survey_id=survey.pk)
     assert all(a.equals(b) for a, b in zip(before, after, strict=True))
