@@ -1,31 +1,25 @@
+"""The Django admin: superusers' view of the raw records (surveysite/admin.py keeps everyone
+else out). No logic here: changes and deletions go through the services."""
+
 from django.contrib import admin
 
-from .access import surveys_for_user
 from .fieldwork.services.experts import expert_save
 from .models import Answer, AuditEvent, Expert, Invitation, Response, Survey
+from .results.services.counts import records_delete
 
 
-class SurveyScoped(admin.ModelAdmin):
-    """Non-superusers see only the rows of surveys they own or collaborate on."""
+class CountsKept(admin.ModelAdmin):
+    """Deletions take the submitted responses out of the kept counts first."""
 
-    survey_path = "survey"
+    def delete_model(self, request, obj):
+        records_delete(records=type(obj).objects.filter(pk=obj.pk))
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        mine = surveys_for_user(request.user).values("pk")
-        return queryset.filter(**{f"{self.survey_path}__in": mine}).distinct()
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is Survey and not request.user.is_superuser:
-            kwargs["queryset"] = surveys_for_user(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def delete_queryset(self, request, queryset):
+        records_delete(records=queryset)
 
 
 @admin.register(Survey)
-class SurveyAdmin(SurveyScoped):
-    survey_path = "pk"
+class SurveyAdmin(admin.ModelAdmin):
     list_display = ("title", "slug", "status", "order", "opens_at", "closes_at")
     list_filter = ("status",)
     search_fields = ("title", "slug")
@@ -34,18 +28,26 @@ class SurveyAdmin(SurveyScoped):
 
 
 @admin.register(Expert)
-class ExpertAdmin(SurveyScoped):
-    survey_path = "invitations__survey"
-    list_display = ("name", "email", "sector", "affiliation")
-    list_filter = ("sector",)
+class ExpertAdmin(CountsKept):
+    list_display = ("name", "email", "survey", "sector", "affiliation")
+    list_filter = ("sector", ("survey", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("survey",)
     search_fields = ("name", "email", "affiliation")
+
+    def has_add_permission(self, request):
+        return False  # experts come with their invitations, from the services
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Shown, never moved to another survey; and being in the form, it lets the model
+        # check that the email stays unique within the survey.
+        return super().formfield_for_foreignkey(db_field, request, disabled=True, **kwargs)
 
     def save_model(self, request, obj, form, change):
         expert_save(expert=obj, actor=request.user)
 
 
 @admin.register(Invitation)
-class InvitationAdmin(SurveyScoped):
+class InvitationAdmin(CountsKept):
     list_display = (
         "expert",
         "survey",
@@ -58,14 +60,20 @@ class InvitationAdmin(SurveyScoped):
     list_filter = (("survey", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("expert", "survey")
     search_fields = ("expert__name", "expert__email")
-    readonly_fields = ("created_at", "started_at", "submitted_at", "declined_at", "decline_reason")
+    # The answers carry their invitation's survey and their expert's sector.
+    readonly_fields = (
+        "survey",
+        "expert",
+        "created_at",
+        "started_at",
+        "submitted_at",
+        "declined_at",
+        "decline_reason",
+    )
     exclude = ("link_nonce", "link_hash")
-    raw_id_fields = ("expert",)
 
-    def get_readonly_fields(self, request, obj=None):
-        # The answers carry their invitation's survey and their expert's sector.
-        fields = super().get_readonly_fields(request, obj)
-        return fields if obj is None else (*fields, "survey", "expert")
+    def has_add_permission(self, request):
+        return False  # an invitation's link comes from the services (import, invite, pages)
 
 
 class AnswerInline(admin.TabularInline):
@@ -80,8 +88,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(SurveyScoped):
-    survey_path = "invitation__survey"
+class ResponseAdmin(CountsKept):
     list_display = ("invitation", "consented_at", "submitted_at")
     list_select_related = ("invitation__expert", "invitation__survey")
     readonly_fields = (
@@ -100,7 +107,7 @@ class ResponseAdmin(SurveyScoped):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(SurveyScoped):
+class AuditEventAdmin(admin.ModelAdmin):
     list_display = ("created_at", "action", "actor_label", "survey", "invitation")
     list_filter = ("action", ("survey", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("survey", "invitation__expert")

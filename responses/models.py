@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from statements.models import Statement
 
@@ -77,8 +78,12 @@ class Survey(models.Model):
 
 
 class Expert(models.Model):
+    """A person on one survey's expert list. The same person on another survey's list is
+    another row: each team edits, deletes and anonymises only its own."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="experts")
     name = models.CharField(max_length=200)
-    email = models.EmailField(unique=True)
+    email = models.EmailField()
     sector = models.CharField(max_length=20, choices=SECTOR_GROUPS, blank=True)
     affiliation = models.CharField(max_length=300, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
@@ -86,6 +91,14 @@ class Expert(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "survey",
+                Lower("email"),
+                name="expert_email_once_per_survey",
+                violation_error_message="Another expert of this survey has this email address.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
@@ -115,7 +128,12 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["survey", "expert"], name="invitation_once_per_expert")
+            models.UniqueConstraint(fields=["survey", "expert"], name="invitation_once_per_expert"),
+            # Every invitation gets its link from links.link_fields_new: an empty one never
+            # opens, and a second one would collide on the unique hash.
+            models.CheckConstraint(
+                condition=~Q(link_nonce="") & ~Q(link_hash=""), name="invitation_has_a_link"
+            ),
         ]
         indexes = [models.Index(fields=["survey", "submitted_at"])]
 

@@ -104,7 +104,7 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 SITE_URL = env_str("SITE_URL", envfile.local_site_url(env_int("PORT", 8000))).rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "surveysite.apps.AdminConfig",  # django.contrib.admin, for superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

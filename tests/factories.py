@@ -12,19 +12,22 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test import override_settings
 from django.urls import reverse
 
 from responses.fieldwork.services import deliveries
 from responses.fieldwork.services.experts import invitation_create
-from responses.models import EmailDelivery
+from responses.models import Answer, AnswerCount, EmailDelivery, GroupSize, Response
 from responses.respondent import services as respondent
+from responses.results import group_keys
 from statements.models import Statement
 from tests.fieldwork import backends
 
@@ -221,3 +224,33 @@ class HttpClient:
 
     def post(self, path: str, form: dict, **options) -> Reply:
         return self.request("POST", path, form=form, **options)
+
+
+def counted(survey) -> tuple[dict, dict]:
+    """The answers and respondents counted directly: a GROUP BY over the answers, and the
+    Python twin of the key rule over the submitted responses."""
+    cells = (
+        Answer.objects.filter(survey=survey, group_key__isnull=False, value__isnull=False)
+        .values_list("group_key", "statement_id", "value")
+        .annotate(n=Count("id"))
+    )
+    submitted = Response.objects.filter(
+        invitation__survey=survey, submitted_at__isnull=False
+    ).select_related("invitation__expert")
+    sizes = Counter(
+        group_keys.group_key(
+            assigned=r.invitation.expert.sector, sectors=r.sectors, gender=r.gender
+        )
+        for r in submitted
+    )
+    return {(k, s, v): n for k, s, v, n in cells}, dict(sizes)
+
+
+def kept(survey) -> tuple[dict, dict]:
+    """The kept counts, without their empty cells."""
+    cells = AnswerCount.objects.filter(survey=survey).exclude(n=0)
+    sizes = GroupSize.objects.filter(survey=survey).exclude(n=0)
+    return (
+        {(c.group_key, c.statement_id, c.value): c.n for c in cells},
+        {s.group_key: s.n for s in sizes},
+    )

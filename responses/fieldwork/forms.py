@@ -2,7 +2,9 @@
 
 from django import forms
 
+from ..choices import SECTOR_GROUPS
 from ..uploads import MAX_UPLOAD_BYTES
+from .services.lifecycle import ERROR_CONFIRM_REASONS
 
 ERROR_DAYS_FORMAT = "Write the days as whole numbers separated by commas, for example: 7, 14"
 
@@ -62,9 +64,28 @@ class OpenSurveyForm(forms.Form):
 
 class AnonymiseForm(forms.Form):
     confirm = forms.CharField(label="Type the survey's short name to confirm", max_length=50)
+    confirm_reasons = forms.BooleanField(
+        label="I understand that the reasons experts gave for declining are deleted too "
+        "(they may name people).",
+        error_messages={"required": ERROR_CONFIRM_REASONS},
+    )
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label="Reason (for example the bounce message)", max_length=1000, required=False
     )
+
+
+class ExpertForm(forms.Form):
+    """The edit page's fields. The checks are the import's (services.experts.expert_clean),
+    so every field is accepted here as text and refused, if need be, with the same words."""
+
+    name = forms.CharField(label="Name", required=False)
+    email = forms.CharField(label="Email", required=False)
+    sector = forms.CharField(
+        label="Sector",
+        required=False,
+        widget=forms.Select(choices=[("", "—"), *SECTOR_GROUPS]),
+    )
+    affiliation = forms.CharField(label="Affiliation", required=False)

@@ -22,6 +22,7 @@ urlpatterns = [
         name="invitations_xlsx",
     ),
     path("<slug:slug>/invitations/<int:pk>/", views.invitation_detail, name="invitation"),
+    path("<slug:slug>/invitations/<int:pk>/expert/", views.expert_edit, name="expert_edit"),
     path(
         "<slug:slug>/invitations/<int:pk>/<str:action>/",
         views.invitation_action,

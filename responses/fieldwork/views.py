@@ -20,7 +20,14 @@ from ..links import invitation_url
 from ..models import EmailDelivery, Job
 from ..results.exports import writers
 from . import charts, selectors
-from .forms import AnonymiseForm, EmailTemplatesForm, ExpertUploadForm, OpenSurveyForm, ReasonForm
+from .forms import (
+    AnonymiseForm,
+    EmailTemplatesForm,
+    ExpertForm,
+    ExpertUploadForm,
+    OpenSurveyForm,
+    ReasonForm,
+)
 from .services import deliveries, emails, experts, lifecycle, reminders
 
 PAGE_SIZE = 50
@@ -30,10 +37,13 @@ MESSAGE_QUEUED = "{count} email(s) queued. They go out in the background."
 MESSAGE_NOTHING = "No email queued: none of the selected experts can be written to now."
 MESSAGE_BAD_ACTION = "Choose an action."
 MESSAGE_RESENT = "The email is queued again. It goes out in the background."
+MESSAGE_EXPERT_SAVED = "The expert's details are saved."
+MESSAGE_UNCHANGED = "Nothing to save: the details were unchanged."
 
 
-def _render(request, template, survey=None, **context):
-    return render(request, f"research/fieldwork/{template}", context | {"survey": survey})
+def _render(request, template, survey=None, status=200, **context):
+    context |= {"survey": survey}
+    return render(request, f"research/fieldwork/{template}", context, status=status)
 
 
 def _invitation(survey, pk):
@@ -173,12 +183,8 @@ def invitations_export(request, survey, fmt):
     return response
 
 
-@require_GET
-@research_survey_view
-@no_store
-def invitation_detail(request, survey, pk):
-    invitation = _invitation(survey, pk)
-    state = selectors.invitations_annotated(survey).get(pk=pk)
+def _invitation_page(request, survey, invitation, expert_form, status=200):
+    state = selectors.invitations_annotated(survey).get(pk=invitation.pk)
     context = {
         "invitation": invitation,
         "state": STATE_LABELS[state.state],
@@ -187,8 +193,40 @@ def invitation_detail(request, survey, pk):
         "deliveries": selectors.deliveries_for_invitation(invitation),
         "events": selectors.audit_for_invitation(invitation)[:200],
         "reason_form": ReasonForm(),
+        "expert_form": expert_form,
     }
-    return _render(request, "invitation.html", survey, **context)
+    return _render(request, "invitation.html", survey, status=status, **context)
+
+
+@require_GET
+@research_survey_view
+@no_store
+def invitation_detail(request, survey, pk):
+    invitation = _invitation(survey, pk)
+    expert = invitation.expert
+    form = ExpertForm(initial={name: getattr(expert, name) for name in experts.EXPERT_FIELDS})
+    return _invitation_page(request, survey, invitation, form)
+
+
+@require_POST
+@research_survey_view
+@no_store
+def expert_edit(request, survey, pk):
+    invitation = _invitation(survey, pk)
+    form = ExpertForm(request.POST)
+    if form.is_valid():
+        try:
+            changed = experts.expert_update(
+                expert=invitation.expert, actor=request.user, **form.cleaned_data
+            )
+        except experts.ExpertError as refused:
+            for field, message in refused.problems:
+                form.add_error(field, message)
+        else:
+            messages.success(request, MESSAGE_EXPERT_SAVED if changed else MESSAGE_UNCHANGED)
+            return redirect("research:invitation", survey.slug, invitation.pk)
+    # Shown as saved, beside the refused form.
+    return _invitation_page(request, survey, _invitation(survey, pk), form, status=400)
 
 
 INVITATION_ACTIONS = {"send", "remind", "revoke", "regenerate", "bounce"}
@@ -361,9 +399,7 @@ def survey_anonymise(request, survey):
     form = AnonymiseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            lifecycle.survey_anonymise(
-                survey=survey, actor=request.user, confirm=form.cleaned_data["confirm"]
-            )
+            lifecycle.survey_anonymise(survey=survey, actor=request.user, **form.cleaned_data)
         except lifecycle.LifecycleError as error:
             form.add_error("confirm", str(error))
         else:

@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from responses.fieldwork.services import lifecycle
 from responses.fieldwork.services.deliveries import invitations_send
 from responses.models import Invitation, Response
 from tests.browser.pages import assert_no_axe_violations
@@ -69,3 +70,32 @@ def test_invitation_page_copy_button_and_axe(
     assert_no_axe_violations(researcher_page)
     researcher_page.click("button.copy-button")
     researcher_page.wait_for_function("document.querySelector('.copy-status').textContent !== ''")
+
+
+def test_invitation_page_edit_expert_form_and_axe(researcher_page, live_server, survey, invitation):
+    page = researcher_page
+    page.goto(live_server.url + url("invitation", survey, invitation.pk))
+    email = page.get_by_role("textbox", name="Email", exact=True)
+    email.fill("not-an-email")
+    page.get_by_role("button", name="Save the expert").click()
+    page.wait_for_selector("#id_email_error")
+    assert email.get_attribute("aria-invalid") == "true"
+    assert_no_axe_violations(page)
+    email.fill("alice.new@example.org")
+    page.get_by_label("Sector").select_option("other")
+    page.get_by_role("button", name="Save the expert").click()
+    page.wait_for_selector("text=The expert's details are saved.")
+    assert_no_axe_violations(page)
+    invitation.expert.refresh_from_db()
+    assert (invitation.expert.email, invitation.expert.sector) == ("alice.new@example.org", "other")
+
+
+def test_anonymise_page_with_its_refusals_has_no_axe_violations(
+    researcher_page, live_server, survey, researcher
+):
+    lifecycle.survey_close(survey=survey, actor=researcher)
+    researcher_page.goto(live_server.url + url("anonymise", survey))
+    assert_no_axe_violations(researcher_page)
+    researcher_page.get_by_role("button", name="Anonymise for good").click()
+    researcher_page.wait_for_selector("#confirm-reasons-errors")
+    assert_no_axe_violations(researcher_page)

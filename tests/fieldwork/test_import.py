@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from responses import uploads
 from responses.fieldwork.services import experts
 from responses.fieldwork.services.experts import experts_import, experts_parse
-from responses.models import AuditEvent, Expert, Invitation, Job
+from responses.models import AuditEvent, Invitation, Job
 from responses.uploads import ImportRefused
 from tests.factories import research_url as url
 
@@ -130,18 +130,16 @@ def test_parse_refuses_a_broken_xlsx_and_other_formats(survey):
     assert str(refused.value) == uploads.ERROR_FORMAT
 
 
-def test_import_creates_invitations_and_reuses_known_experts(survey, researcher):
-    Expert.objects.create(name="Ann From Before", email="Ann@Lab.example")
+def test_import_creates_the_surveys_experts_and_their_invitations(survey, researcher):
     parsed = parse(survey, GOOD)
     assert experts_import(survey=survey, rows=parsed.rows, actor=researcher) == 2
-    assert Expert.objects.get(email="Ann@Lab.example").name == "Ann From Before"
     carl = Invitation.objects.get(survey=survey, expert__email="carl@uni.example")
     assert (carl.expert.sector, carl.expert.affiliation) == ("academia", "Uni Two")
+    assert carl.expert.survey == survey
+    assert carl.expert.attributes == {}
     assert len(carl.link_hash) == 64
-    assert AuditEvent.objects.filter(action="experts.imported").get().data == {
-        "invitations": 2,
-        "new_experts": 1,
-    }
+    event = AuditEvent.objects.filter(action="experts.imported").get()
+    assert (event.survey, event.actor, event.data) == (survey, researcher, {"invitations": 2})
 
 
 def test_import_is_all_or_nothing(survey, invitation):

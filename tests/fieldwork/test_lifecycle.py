@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
@@ -9,7 +11,7 @@ from responses.fieldwork.services import lifecycle
 from responses.fieldwork.services.experts import invitation_create
 from responses.fieldwork.services.lifecycle import survey_create
 from responses.links import link_secret
-from responses.models import Answer, AuditEvent, Expert, Invitation, Response, Survey
+from responses.models import Answer, AuditEvent, Expert, Invitation, Job, Response, Survey
 from responses.respondent.selectors import invitation_by_secret
 from statements.models import Statement
 from tests.factories import research_url as url
@@ -75,14 +77,23 @@ def submitted_response(invitation):
     return response
 
 
+def anonymise(survey, actor, confirm="agi", confirm_reasons=True):
+    return lifecycle.survey_anonymise(
+        survey=survey, actor=actor, confirm=confirm, confirm_reasons=confirm_reasons
+    )
+
+
 def test_anonymise_refused_before_close_and_without_the_typed_slug(
     researcher, survey, submitted_response
 ):
     with pytest.raises(lifecycle.LifecycleError, match="closed survey"):
-        lifecycle.survey_anonymise(survey=survey, actor=researcher, confirm="agi")
+        anonymise(survey, researcher)
     lifecycle.survey_close(survey=survey, actor=researcher)
     with pytest.raises(lifecycle.LifecycleError, match="Type the survey"):
-        lifecycle.survey_anonymise(survey=survey, actor=researcher, confirm="yes")
+        anonymise(survey, researcher, confirm="yes")
+    with pytest.raises(lifecycle.LifecycleError) as refused:
+        anonymise(survey, researcher, confirm_reasons=False)
+    assert str(refused.value) == lifecycle.ERROR_CONFIRM_REASONS
     assert Expert.objects.filter(email="alice@example.org").exists()
 
 
@@ -91,7 +102,8 @@ def test_anonymise_removes_personal_data_keeps_answers_and_kills_links(
 ):
     secret = link_secret(invitation.link_nonce)
     lifecycle.survey_close(survey=survey, actor=researcher)
-    response = researcher_client.post(url("anonymise", survey), {"confirm": "agi"})
+    data = {"confirm": "agi", "confirm_reasons": "on"}
+    response = researcher_client.post(url("anonymise", survey), data)
     assert response.status_code == 302
     assert not Expert.objects.filter(email="alice@example.org").exists()
     invitation.refresh_from_db()
@@ -103,21 +115,86 @@ def test_anonymise_removes_personal_data_keeps_answers_and_kills_links(
     survey.refresh_from_db()
     assert survey.anonymised_at is not None
     with pytest.raises(lifecycle.LifecycleError, match="already anonymised"):
-        lifecycle.survey_anonymise(survey=survey, actor=researcher, confirm="agi")
+        anonymise(survey, researcher)
 
 
-def test_anonymise_leaves_an_expert_shared_with_another_survey_there(
-    researcher, survey, invitation
+def test_anonymise_leaves_the_same_person_on_another_survey_as_they_are(
+    researcher, other_researcher, survey, invitation
 ):
-    other = survey_create(slug="other", title="Other", owner=researcher)
+    other = survey_create(slug="other", title="Other", owner=other_researcher)
     theirs, _ = invitation_create(survey=other, email="alice@example.org", name="Alice Expert")
+    mine = invitation.expert_id
     lifecycle.survey_close(survey=survey, actor=researcher)
-    assert lifecycle.survey_anonymise(survey=survey, actor=researcher, confirm="agi") == 0
+    assert anonymise(survey, researcher) == 1
     theirs.refresh_from_db()
     invitation.refresh_from_db()
-    assert theirs.expert.email == "alice@example.org"
-    assert invitation.expert_id != theirs.expert_id
+    assert (theirs.expert.name, theirs.expert.email) == ("Alice Expert", "alice@example.org")
+    assert theirs.revoked_at is None
     assert invitation.expert.name == "Anonymised expert"
+    assert invitation.expert_id == mine  # blanked in place
+
+
+def test_anonymise_form_needs_the_decline_reasons_ticked(
+    researcher_client, researcher, survey, invitation
+):
+    lifecycle.survey_close(survey=survey, actor=researcher)
+    page = researcher_client.get(url("anonymise", survey)).content.decode()
+    assert 'name="confirm_reasons"' in page and "reasons experts gave for declining" in page
+    response = researcher_client.post(url("anonymise", survey), {"confirm": "agi"})
+    assert response.status_code == 200
+    assert lifecycle.ERROR_CONFIRM_REASONS in response.content.decode()
+    survey.refresh_from_db()
+    assert survey.anonymised_at is None
+    assert Expert.objects.get(pk=invitation.expert_id).name == "Alice Expert"
+
+
+def test_anonymise_deletes_the_decline_reasons(researcher, survey, started_client, invitation):
+    started_client.post(reverse("respondent:decline"), {"reason": "Ask my colleague Bo Li"})
+    lifecycle.survey_close(survey=survey, actor=researcher)
+    anonymise(survey, researcher)
+    invitation.refresh_from_db()
+    assert invitation.declined_at is not None and invitation.decline_reason == ""
+    assert AuditEvent.objects.get(action="expert.declined").data == {}
+
+
+def test_anonymise_deletes_the_staged_expert_lists(researcher, other_researcher, survey):
+    theirs = survey_create(slug="theirs", title="Theirs", owner=other_researcher)
+    staged = {"rows": [{"name": "Ann", "email": "ann@x.example"}]}
+    for owner in (survey, theirs):
+        Job.objects.create(survey=owner, kind="experts_import", result=staged)
+    recompute = Job.objects.create(survey=survey, kind="results_recompute")
+    lifecycle.survey_close(survey=survey, actor=researcher)
+    anonymise(survey, researcher)
+    assert set(Job.objects.values_list("pk", flat=True)) == {
+        recompute.pk,
+        Job.objects.get(survey=theirs).pk,
+    }
+
+
+def test_anonymise_removes_personal_data_from_the_admins_log(
+    researcher, other_researcher, admin_user, survey, submitted_response, invitation
+):
+    theirs = survey_create(slug="theirs", title="Theirs", owner=other_researcher)
+    their_alice, _ = invitation_create(survey=theirs, email="alice@example.org", name="Alice")
+    records = [invitation.expert, invitation, submitted_response, their_alice.expert]
+    for record in records:
+        LogEntry.objects.create(
+            user=admin_user,
+            content_type=ContentType.objects.get_for_model(record),
+            object_id=str(record.pk),
+            object_repr=str(record),
+            action_flag=CHANGE,
+            change_message="Wrote to alice@example.org",
+        )
+    lifecycle.survey_close(survey=survey, actor=researcher)
+    anonymise(survey, researcher)
+    entries = LogEntry.objects.order_by("pk").values_list("object_repr", "change_message")
+    assert list(entries) == [
+        ("Expert (anonymised)", ""),
+        ("Invitation (anonymised)", ""),
+        ("Response (anonymised)", ""),
+        ("Alice <alice@example.org>", "Wrote to alice@example.org"),
+    ]
 
 
 def test_invitation_page_shows_link_with_copy_button(researcher_client, survey, invitation):

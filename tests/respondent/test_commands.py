@@ -91,7 +91,7 @@ def test_invite_twice_finds_the_same_invitation_and_link(survey):
     [
         (["--survey", "nope", "--email", "a@example.org", "--name", "A"], "No survey"),
         (["--survey", "agi", "--email", "not-an-email", "--name", "A"], "not a valid email"),
-        (["--survey", "agi", "--email", "a@example.org", "--name", " "], "needs a name"),
+        (["--survey", "agi", "--email", "a@example.org", "--name", " "], "name is empty"),
         (["--survey", "agi", "--email", "a@example.org", "--name", "A", "--sector", "x"], "sector"),
     ],
 )

@@ -6,7 +6,6 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.urls import reverse
 
@@ -106,13 +105,6 @@ def test_other_respondents_keys_stay_when_one_submits(survey):
     assert keys_of(unsubmitted) == {None}
 
 
-@pytest.fixture
-def admin_client(client, researcher):
-    researcher.user_permissions.set(Permission.objects.filter(content_type__app_label="responses"))
-    client.force_login(researcher)
-    return client
-
-
 def admin_change_sector(client, expert: Expert, sector: str):
     data = {
         "name": expert.name,
@@ -125,7 +117,7 @@ def admin_change_sector(client, expert: Expert, sector: str):
 
 
 def test_admin_sector_change_regroups_answers_and_marks_results_stale(
-    admin_client, researcher, survey
+    admin_client, admin_user, survey
 ):
     response = respond(survey, answers={1: 2, 2: -1}, sector="academia", gender="man")
     unsubmitted = respond(survey, answers={1: 2}, sector="academia", submitted=False)
@@ -140,7 +132,7 @@ def test_admin_sector_change_regroups_answers_and_marks_results_stale(
     event = AuditEvent.objects.get(action="expert.regrouped")
     assert (event.survey_id, event.actor, event.data) == (
         survey.pk,
-        researcher,
+        admin_user,
         {"expert": expert.pk, "sector": "agi_lab"},
     )
 
@@ -204,7 +196,9 @@ def test_anonymise_leaves_the_keys_and_results_unchanged(survey, researcher):
     key = expected_key(response)
     before = selectors.count_tables(survey_id=survey.pk)
     lifecycle.survey_close(survey=survey, actor=researcher)
-    lifecycle.survey_anonymise(survey=survey, actor=researcher, confirm=survey.slug)
+    lifecycle.survey_anonymise(
+        survey=survey, actor=researcher, confirm=survey.slug, confirm_reasons=True
+    )
     assert expected_key(response) == key and keys_of(response) == {key}
     after = selectors.count_tables(survey_id=survey.pk)
     assert all(a.equals(b) for a, b in zip(before, after, strict=True))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -20,13 +21,16 @@ from ...models import Expert, Invitation, Job, Survey
 from ...results.services.counts import answers_regroup
 from ...uploads import ImportRefused, table_rows
 
-REQUIRED_COLUMNS = ["name", "email", "sector", "affiliation"]
+# The fields a researcher sets: the import's columns and the edit page's fields. Their
+# changes are logged by name, never by value.
+EXPERT_FIELDS = ("name", "email", "sector", "affiliation")
+REQUIRED_COLUMNS = list(EXPERT_FIELDS)
 MAX_ROWS = 50_000
 JOB_KIND = "experts_import"
 
 ERROR_EMAIL = "'{email}' is not a valid email address."
-ERROR_EXPERT_NAME = "An expert needs a name."
 ERROR_SECTOR = "Unknown sector '{sector}'. Use one of: {choices}."
+ERROR_TOO_LONG = "The {field} is longer than {limit} characters."
 ERROR_TOO_MANY = f"The file has more than {MAX_ROWS:,} rows."
 ERROR_EMPTY = "The file is empty: the first line must name the columns."
 ERROR_MISSING_COLUMNS = "Missing column(s): {columns}. The first line must name the columns."
@@ -41,60 +45,129 @@ ERROR_ALREADY_USED = "This upload was already imported or has expired. Upload th
 _SECTOR_LOOKUP = {code: code for code in SECTOR_CODES} | {
     label.lower(): code for code, label in SECTOR_GROUPS
 }
+LIMITS = {
+    name: Expert._meta.get_field(name).max_length for name in ("name", "email", "affiliation")
+}
 
 
 class ExpertError(Exception):
-    """A refused expert. Its message says why."""
+    """A refused expert. `problems` lists (field, message) pairs; the message joins them."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__(" ".join(message for _, message in problems))
+        self.problems = problems
 
 
-def expert_validate(*, email: str, name: str, sector: str = "") -> None:
+def expert_clean(
+    *, name: str, email: str, sector: str = "", affiliation: str = ""
+) -> tuple[dict, list[tuple[str, str]]]:
+    """The expert's fields as stored (trimmed, a sector label turned into its code) and what
+    is wrong with them, as (field, message) pairs: the one set of checks of the import,
+    `invite` and the edit page."""
+    fields = {"name": name.strip(), "email": email.strip(), "sector": ""}
+    fields["affiliation"] = affiliation.strip()
+    problems = []
+    if not fields["name"]:
+        problems.append(("name", ERROR_NAME))
     try:
-        validate_email(email)
+        validate_email(fields["email"])
     except ValidationError:
-        raise ExpertError(ERROR_EMAIL.format(email=email)) from None
-    if not name.strip():
-        raise ExpertError(ERROR_EXPERT_NAME)
-    if sector and sector not in SECTOR_CODES:
-        raise ExpertError(ERROR_SECTOR.format(sector=sector, choices=", ".join(SECTOR_CODES)))
+        problems.append(("email", ERROR_EMAIL.format(email=fields["email"])))
+    if sector.strip():
+        fields["sector"] = _SECTOR_LOOKUP.get(sector.strip().lower(), "")
+        if not fields["sector"]:
+            choices = ", ".join(SECTOR_CODES)
+            problems.append(("sector", ERROR_SECTOR.format(sector=sector.strip(), choices=choices)))
+    for name_, limit in LIMITS.items():
+        if len(fields[name_]) > limit:
+            problems.append((name_, ERROR_TOO_LONG.format(field=name_, limit=limit)))
+    return fields, problems
+
+
+def _by_email(*, survey_id: int, email: str):
+    # Lower() on both sides, as the unique constraint compares (SQLite folds ASCII only).
+    return Expert.objects.annotate(lowered=Lower("email")).filter(
+        survey_id=survey_id, lowered=Lower(Value(email))
+    )
+
+
+def invitations_build(*, survey: Survey, experts, **fields) -> list[Invitation]:
+    """Unsaved invitations of the survey's own experts, each with a fresh personal link.
+    Every invitation is made here (a check constraint refuses one without a link)."""
+    invitations = []
+    for expert in experts:
+        if expert.survey_id != survey.pk:
+            raise ValueError("An invitation's expert must belong to its survey.")
+        fields_new = fields | links.link_fields_new()
+        invitations.append(Invitation(survey=survey, expert=expert, **fields_new))
+    return invitations
 
 
 @transaction.atomic
 def invitation_create(
     *, survey: Survey, email: str, name: str, sector: str = "", affiliation: str = "", actor=None
 ) -> tuple[Invitation, bool]:
-    """Find or create the expert (by email) and their invitation to this survey."""
-    email = email.strip()
-    expert_validate(email=email, name=name, sector=sector)
-    expert, _ = Expert.objects.get_or_create(
-        email__iexact=email,
-        defaults={
-            "email": email,
-            "name": name.strip(),
-            "sector": sector,
-            "affiliation": affiliation,
-        },
-    )
+    """Find or create the survey's expert (by email, ignoring case) and their invitation."""
+    fields, problems = expert_clean(email=email, name=name, sector=sector, affiliation=affiliation)
+    if problems:
+        raise ExpertError(problems)
+    expert = _by_email(survey_id=survey.pk, email=fields["email"]).first()
+    expert = expert or Expert.objects.create(survey=survey, **fields)
     invitation = Invitation.objects.filter(survey=survey, expert=expert).first()
     if invitation is not None:
         return invitation, False
-    invitation = Invitation.objects.create(survey=survey, expert=expert, **links.link_fields_new())
+    (invitation,) = invitations_build(survey=survey, experts=[expert])
+    invitation.save()
     audit_log(action="invitation.created", invitation=invitation, actor=actor)
     return invitation, True
 
 
 @transaction.atomic
-def expert_save(*, expert: Expert, actor=None) -> Expert:
-    """Save an edited expert. A new sector moves their submitted answers into the new group
-    of the kept counts, in the same transaction (results/services/counts.py)."""
-    # The sector as saved, read under a lock (not the form's initial value): two researchers
-    # changing it at once each move the counts from the group the other left them in.
+def expert_save(*, expert: Expert, actor=None) -> list[str]:
+    """Save an edited expert and log the names of the fields changed (not their values) in
+    their survey's log. A new sector moves their submitted answers into the new group of the
+    kept counts, in the same transaction (results/services/counts.py). Returns the names."""
+    # The fields as saved, read under a lock (not the form's initial values): two researchers
+    # changing the sector at once each move the counts from the group the other left them in.
     previous = (
-        Expert.objects.select_for_update().filter(pk=expert.pk).values_list("sector", flat=True)
-    ).first()
-    expert.save()
-    if previous is not None and previous != expert.sector:
-        answers_regroup(expert=expert, previous_sector=previous, actor=actor)
-    return expert
+        Expert.objects.select_for_update().filter(pk=expert.pk).values(*EXPERT_FIELDS).first()
+    )
+    try:
+        with transaction.atomic():
+            expert.save()
+    except IntegrityError:
+        problem = ("email", ERROR_DUPLICATE_SURVEY.format(email=expert.email))
+        raise ExpertError([problem]) from None
+    changed = [
+        name for name in EXPERT_FIELDS if previous and previous[name] != getattr(expert, name)
+    ]
+    if changed:
+        audit_log(
+            action="expert.changed",
+            survey=expert.survey,
+            invitation=expert.invitations.first(),
+            actor=actor,
+            data={"expert": expert.pk, "fields": changed},
+        )
+    if "sector" in changed:
+        answers_regroup(expert=expert, previous_sector=previous["sector"], actor=actor)
+    return changed
+
+
+def expert_update(
+    *, expert: Expert, name: str, email: str, sector: str, affiliation: str, actor=None
+) -> list[str]:
+    """A researcher's edit of an expert, checked as the import checks a row; the email stays
+    unique within the survey. Returns the names of the fields changed."""
+    fields, problems = expert_clean(name=name, email=email, sector=sector, affiliation=affiliation)
+    others = _by_email(survey_id=expert.survey_id, email=fields["email"]).exclude(pk=expert.pk)
+    if not problems and others.exists():
+        problems.append(("email", ERROR_DUPLICATE_SURVEY.format(email=fields["email"])))
+    if problems:
+        raise ExpertError(problems)
+    for name_, value in fields.items():
+        setattr(expert, name_, value)
+    return expert_save(expert=expert, actor=actor)
 
 
 @dataclass
@@ -123,27 +196,20 @@ def _header(parsed: ParsedList, header: list[str]) -> list[str]:
 
 def _row(parsed: ParsedList, line: int, columns: list[str], values: list[str]) -> dict:
     record = dict(zip(columns, values + [""] * (len(columns) - len(values)), strict=False))
-    row = {"line": line, **{column: record.get(column, "") for column in REQUIRED_COLUMNS}}
-    row["attributes"] = {c: record[c] for c in parsed.extra_columns if record.get(c)}
-    if not row["name"]:
-        parsed.problem(line, ERROR_NAME)
-    try:
-        validate_email(row["email"])
-    except ValidationError:
-        parsed.problem(line, ERROR_EMAIL.format(email=row["email"]))
-    sector = row["sector"]
-    if sector:
-        row["sector"] = _SECTOR_LOOKUP.get(sector.lower(), "")
-        if not row["sector"]:
-            choices = ", ".join(SECTOR_CODES)
-            parsed.problem(line, ERROR_SECTOR.format(sector=sector, choices=choices))
-    return row
+    fields, problems = expert_clean(
+        **{column: record.get(column, "") for column in REQUIRED_COLUMNS}
+    )
+    for _, message in problems:
+        parsed.problem(line, message)
+    attributes = {c: record[c] for c in parsed.extra_columns if record.get(c)}
+    return {"line": line, **fields, "attributes": attributes}
 
 
 def _check_duplicates(parsed: ParsedList, survey: Survey) -> None:
+    # Only this survey's own list: another team's experts are neither found nor revealed.
     invited = set(
-        Invitation.objects.filter(survey=survey)
-        .annotate(email_lower=Lower("expert__email"))
+        Expert.objects.filter(survey=survey)
+        .annotate(email_lower=Lower("email"))
         .values_list("email_lower", flat=True)
     )
     first_line: dict[str, int] = {}
@@ -185,38 +251,21 @@ def experts_parse(*, survey: Survey, data: bytes, filename: str) -> ParsedList:
 
 @transaction.atomic
 def experts_import(*, survey: Survey, rows: list[dict], actor=None) -> int:
-    """All or nothing: each row becomes an invitation, reusing an expert already known by
-    email (from another survey) as they are. Returns the number of invitations created."""
+    """All or nothing: each row becomes an expert of this survey and their invitation (the
+    same address on another survey's list is another row, there). Returns the number of
+    invitations created."""
     check = ParsedList(rows=rows)
     _check_duplicates(check, survey)
     if check.problems:
         raise ImportRefused(ERROR_HAS_PROBLEMS, check.problems)
-    emails = [row["email"].lower() for row in rows]
-    known = {
-        expert.email.lower(): expert
-        for expert in Expert.objects.annotate(email_lower=Lower("email")).filter(
-            email_lower__in=emails
-        )
-    }
     new = [
-        Expert(
-            name=row["name"],
-            email=row["email"],
-            sector=row["sector"],
-            affiliation=row["affiliation"],
-            attributes=row["attributes"],
-        )
+        Expert(survey=survey, **{name: row[name] for name in (*EXPERT_FIELDS, "attributes")})
         for row in rows
-        if row["email"].lower() not in known
     ]
     try:
         with transaction.atomic():
-            for expert in Expert.objects.bulk_create(new, batch_size=1000):
-                known[expert.email.lower()] = expert
-            invitations = [
-                Invitation(survey=survey, expert=known[email], **links.link_fields_new())
-                for email in emails
-            ]
+            experts = Expert.objects.bulk_create(new, batch_size=1000)
+            invitations = invitations_build(survey=survey, experts=experts)
             Invitation.objects.bulk_create(invitations, batch_size=1000)
     except IntegrityError:
         raise ImportRefused(ERROR_HAS_PROBLEMS) from None
@@ -224,7 +273,7 @@ def experts_import(*, survey: Survey, rows: list[dict], actor=None) -> int:
         action="experts.imported",
         survey=survey,
         actor=actor,
-        data={"invitations": len(invitations), "new_experts": len(new)},
+        data={"invitations": len(invitations)},
     )
     return len(invitations)
 

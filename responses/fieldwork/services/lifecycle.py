@@ -1,11 +1,13 @@
 """A survey's life: created, draft -> open -> closed, then anonymised; and its invitations'
 life: a new link, revoked, marked bounced by hand."""
 
-import secrets
 from datetime import datetime
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -13,7 +15,8 @@ from statements.models import Statement
 
 from ... import links
 from ...audit import audit_log
-from ...models import AuditEvent, EmailDelivery, Expert, Invitation, Survey
+from ...models import AuditEvent, EmailDelivery, Expert, Invitation, Job, Response, Survey
+from .experts import JOB_KIND as IMPORT_JOB_KIND
 
 ERROR_SLUG_TAKEN = "A survey with the slug '{slug}' already exists."
 ERROR_SLUG_INVALID = "A slug may contain only lowercase letters, digits and hyphens."
@@ -30,6 +33,7 @@ ERROR_PROVISIONAL = (
 ERROR_NOT_CLOSED = "Only a closed survey can be anonymised."
 ERROR_ANONYMISED = "This survey is already anonymised."
 ERROR_CONFIRM_SLUG = "Type the survey's short name '{slug}' to confirm."
+ERROR_CONFIRM_REASONS = "Tick the box to confirm that the decline reasons are deleted too."
 ERROR_REASON = "Give a reason, for example the bounce message."
 
 DEFAULT_INTRODUCTION = (
@@ -142,48 +146,37 @@ def surveys_close_due(*, now=None) -> int:
 
 
 @transaction.atomic
-def survey_anonymise(*, survey: Survey, actor, confirm: str) -> int:
-    """Irreversible. Each invitation is detached from its expert and given a fresh, nameless
-    expert row; answers stay. An expert row left with no invitation is deleted, so their
-    name, email and attributes are gone. An expert also invited to another survey keeps
-    their row for that survey, which this survey no longer points to. Returns the number
-    of expert rows deleted."""
+def survey_anonymise(*, survey: Survey, actor, confirm: str, confirm_reasons: bool) -> int:
+    """Irreversible. The survey's own expert rows lose their names, emails, affiliations and
+    attributes (their sectors and the answers stay), every link stops working, and what may
+    quote a person goes: bounce messages, decline reasons, staged expert lists and the
+    admin's records of these rows. Returns the number of experts anonymised."""
     if survey.anonymised_at is not None:
         raise LifecycleError(ERROR_ANONYMISED)
     if survey.status != Survey.Status.CLOSED:
         raise LifecycleError(ERROR_NOT_CLOSED)
     if confirm.strip() != survey.slug:
         raise LifecycleError(ERROR_CONFIRM_SLUG.format(slug=survey.slug))
-    invitations = list(survey.invitations.select_related("expert"))
-    old_expert_ids = {invitation.expert_id for invitation in invitations}
-    replacements = Expert.objects.bulk_create(
-        [
-            Expert(
-                name=ANONYMOUS_NAME,
-                email=f"anonymised-{secrets.token_hex(12)}@anonymised.invalid",
-                sector=invitation.expert.sector,
-            )
-            for invitation in invitations
-        ],
-        batch_size=1000,
+    if not confirm_reasons:
+        raise LifecycleError(ERROR_CONFIRM_REASONS)
+    experts = Expert.objects.filter(survey=survey)
+    anonymised = experts.update(
+        name=ANONYMOUS_NAME,
+        # Unique within the survey, and says nothing about the person.
+        email=Concat(Value("anonymised-"), Cast("pk", CharField()), Value("@anonymised.invalid")),
+        affiliation="",
+        attributes={},
     )
-    for invitation, expert in zip(invitations, replacements, strict=True):
-        invitation.expert_id = expert.pk
+    invitations = list(survey.invitations.all())
+    for invitation in invitations:
         # The old link must stop working: it identified the person.
         for field, value in links.link_fields_new().items():
             setattr(invitation, field, value)
         invitation.revoked_at = invitation.revoked_at or timezone.now()
-        invitation.failure_reason = ""
     Invitation.objects.bulk_update(
-        invitations,
-        ["expert", "link_nonce", "link_hash", "revoked_at", "failure_reason"],
-        batch_size=1000,
+        invitations, ["link_nonce", "link_hash", "revoked_at"], batch_size=1000
     )
-    # Bounce messages and reasons may quote the address.
-    EmailDelivery.objects.filter(invitation__survey=survey).update(error="")
-    AuditEvent.objects.filter(survey=survey, action__in=REASON_EVENTS).update(data={})
-    orphans = Expert.objects.filter(pk__in=old_expert_ids).annotate(n=Count("invitations"))
-    deleted, _ = orphans.filter(n=0).delete()
+    _personal_texts_delete(survey)
     now = timezone.now()
     Survey.objects.filter(pk=survey.pk).update(anonymised_at=now)
     survey.anonymised_at = now
@@ -191,9 +184,28 @@ def survey_anonymise(*, survey: Survey, actor, confirm: str) -> int:
         action="survey.anonymised",
         survey=survey,
         actor=actor,
-        data={"invitations": len(invitations), "experts_deleted": deleted},
+        data={"invitations": len(invitations), "experts_anonymised": anonymised},
     )
-    return deleted
+    return anonymised
+
+
+def _personal_texts_delete(survey: Survey) -> None:
+    """Free texts that may quote a name or an address: bounce messages, decline reasons,
+    the staged uploads of expert lists, and the admin's log of changes to these rows."""
+    survey.invitations.update(failure_reason="", decline_reason="")
+    EmailDelivery.objects.filter(invitation__survey=survey).update(error="")
+    AuditEvent.objects.filter(survey=survey, action__in=REASON_EVENTS).update(data={})
+    Job.objects.filter(survey=survey, kind=IMPORT_JOB_KIND).delete()
+    records = [
+        (Expert, Expert.objects.filter(survey=survey)),
+        (Invitation, survey.invitations.all()),
+        (Response, Response.objects.filter(invitation__survey=survey)),
+    ]
+    for model, rows in records:
+        ids = rows.annotate(text_pk=Cast("pk", CharField())).values("text_pk")
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_id__in=ids
+        ).update(object_repr=f"{model.__name__} (anonymised)", change_message="")
 
 
 @transaction.atomic

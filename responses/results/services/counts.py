@@ -7,14 +7,15 @@ writes (results/group_keys.py):
 - response_submit and the import of responses add their responses (+1);
 - answers_regroup takes the expert's responses out of their old group (-1), rewrites the
   keys, and adds them to the new one (+1);
+- the admin's deletions of responses, invitations and experts (records_delete) take their
+  submitted responses away (-1) before the rows go;
 - anonymising keeps the keys, so the counts too; deleting a survey cascades to its counts.
 
-Deleting a submitted response (the admin's delete of a Response, Invitation or Expert
-cascades) changes no count. So before the results are read, `counts_fresh`
-(results/selectors.py) compares the survey's respondents by the kept counts with its
-submitted responses (one cheap indexed count) and `counts_rebuild` recounts the survey from
-its answers when they differ. The manual "Recompute now" always rebuilds: exact, slower, and
-a repair researchers can always run.
+A deletion any other way (a shell, a direct SQL fix) changes no count. So before the results
+are read, `counts_fresh` (results/selectors.py) compares the survey's respondents by the kept
+counts with its submitted responses (one cheap indexed count) and `counts_rebuild` recounts
+the survey from its answers when they differ. The manual "Recompute now" always rebuilds:
+exact, slower, and a repair researchers can always run.
 
 Every writer first locks its surveys' rows (FOR NO KEY UPDATE: answers may still be saved),
 so an addition and a rebuild of the same survey never interleave, and two additions never
@@ -79,6 +80,26 @@ def answers_regroup(*, expert: Expert, previous_sector: str, actor=None) -> list
             data={"expert": expert.pk, "sector": expert.sector},
         )
     return survey_ids
+
+
+@transaction.atomic
+def records_delete(*, records) -> None:
+    """Delete experts, invitations or responses (a queryset of one of them: the admin's
+    deletions). Their submitted responses leave the kept counts first, and their surveys'
+    results are marked stale, so the next refresh no longer shows them."""
+    path = {Expert: "invitation__expert__in", Invitation: "invitation__in", Response: "pk__in"}
+    # Locked, as the regrouping locks them: a submission in flight commits first or waits.
+    rows = list(
+        Response.objects.select_for_update(of=("self",))
+        .filter(**{path[records.model]: records.values("pk")})
+        .values_list("pk", "submitted_at", "invitation__survey_id")
+    )
+    submitted = [(pk, survey_id) for pk, when, survey_id in rows if when is not None]
+    counts_add(response_ids=[pk for pk, _ in submitted], sign=-1)
+    Survey.objects.filter(
+        pk__in={survey_id for _, survey_id in submitted}, results_stale_since__isnull=True
+    ).update(results_stale_since=timezone.now())
+    records.delete()
 
 
 def _surveys_lock(survey_ids) -> None:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from ... import links
 from ...audit import audit_log
 from ...choices import DONT_KNOW, GENDERS, SCALE_VALUES, SECTOR_GROUPS, STATED_SECTORS
+from ...fieldwork.services.experts import invitations_build
 from ...models import Answer, Expert, Invitation, Response, Survey
 from ...uploads import ImportRefused, table_rows
 from ..exports.rows import WIDE_FIXED, WIDE_TAIL
@@ -172,6 +172,7 @@ def _create(survey: Survey, people) -> None:
     experts = Expert.objects.bulk_create(
         [
             Expert(
+                survey=survey,
                 name=f"Imported respondent {person.respondent}",
                 email=f"{batch}-{index}@import.invalid",
                 sector=person.sector if person.sector in ASSIGNED_CODES else "",
@@ -180,16 +181,7 @@ def _create(survey: Survey, people) -> None:
         ]
     )
     invitations = Invitation.objects.bulk_create(
-        [
-            Invitation(
-                survey=survey,
-                expert=expert,
-                submitted_at=now,
-                revoked_at=now,
-                **links.link_fields_new(),
-            )
-            for expert in experts
-        ]
+        invitations_build(survey=survey, experts=experts, submitted_at=now, revoked_at=now)
     )
     default_order = list(survey.statements.order_by("number").values_list("pk", flat=True))
     responses = Response.objects.bulk_create(
