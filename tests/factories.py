@@ -45,9 +45,14 @@ def respond(
             respondent.AnswerInput(by_number[number], value, "")
             for number, value in answers.items()
         ],
+        link_hash=invitation.link_hash,
     )
     respondent.response_background_save(
-        response=response, sectors=list(stated), gender=gender, open_answer=open_answer
+        response=response,
+        sectors=list(stated),
+        gender=gender,
+        open_answer=open_answer,
+        link_hash=invitation.link_hash,
     )
     if submitted:
         respondent.response_submit(response=response)

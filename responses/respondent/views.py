@@ -13,7 +13,7 @@ from .session import (
     private,
     respondent_view,
     session_invitation,
-    session_invitation_id,
+    session_link,
     session_remember,
 )
 
@@ -148,7 +148,9 @@ def page(request, invitation, number: int):
     if request.method == "POST":
         try:
             services.answers_save(
-                response=response, answers=_posted_answers(request.POST, context["items"])
+                response=response,
+                answers=_posted_answers(request.POST, context["items"]),
+                link_hash=invitation.link_hash,
             )
         except services.RespondentError as error:
             context["errors"] = [str(error)]
@@ -170,9 +172,9 @@ def answer_autosave(request):
         )
     except services.RespondentError as error:
         return _autosave_refused(request, str(error))
-    invitation_id = session_invitation_id(request)
-    if invitation_id is not None and services.answer_save_direct(
-        invitation_id=invitation_id, answer=answer
+    link = session_link(request)
+    if link is not None and services.answer_save_direct(
+        invitation_id=link.invitation_id, link_hash=link.link_hash, answer=answer
     ):
         return _autosaved(answer)
     return _autosave_full(request, answer)
@@ -186,7 +188,9 @@ def _autosave_refused(request, invitation, message: str):
 @respondent_view(json=True)
 def _autosave_full(request, invitation, answer):
     try:
-        services.answer_save(response=invitation.response, answer=answer)
+        services.answer_save(
+            response=invitation.response, answer=answer, link_hash=invitation.link_hash
+        )
     except services.RespondentError as error:
         return json_refusal("invalid", str(error), 400)
     return _autosaved(answer)
@@ -211,7 +215,9 @@ def background(request, invitation):
     posted = request.POST if request.method == "POST" else None
     form = BackgroundForm(posted, initial=initial, open_question=survey.open_question)
     if request.method == "POST" and form.is_valid():
-        services.response_background_save(response=response, **form.cleaned_data)
+        services.response_background_save(
+            response=response, link_hash=invitation.link_hash, **form.cleaned_data
+        )
         if request.POST.get("goto") == "previous":
             last = selectors.page_count(response=response, per_page=survey.statements_per_page)
             return redirect("respondent:page", number=last)

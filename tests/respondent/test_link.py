@@ -7,7 +7,7 @@ from django.utils import timezone
 from responses.fieldwork.services.lifecycle import invitation_regenerate_link, invitation_revoke
 from responses.links import link_hash, link_secret
 from responses.models import AuditEvent, Invitation, Response, Survey
-from responses.respondent.session import SESSION_COOKIE, session_invitation_id
+from responses.respondent.session import SESSION_COOKIE, session_link
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,8 @@ def signed_in_as(client):
 
     request = RequestFactory().get("/")
     request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
-    return session_invitation_id(request)
+    link = session_link(request)
+    return link and link.invitation_id
 
 
 def link(secret):
