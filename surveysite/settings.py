@@ -190,7 +190,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
-LOGIN_URL = "admin:login"
+# Researchers sign in on a page of ours (surveysite/signin.py); superusers also at the admin's.
+LOGIN_URL = "research:login"
+LOGIN_REDIRECT_URL = "research:surveys"
+LOGOUT_REDIRECT_URL = "research:login"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -18,6 +18,7 @@ from responses.links import link_secret
 from responses.models import Survey
 from responses.respondent.session import SESSION_COOKIE
 from statements.services import statements_load
+from tests.factories import unused_port
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +33,18 @@ def fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def unreachable_redis_cache(settings):
+    """The throttles' cache on a Redis server that is not there."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{unused_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
 
 
 @pytest.fixture(autouse=True)

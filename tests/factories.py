@@ -3,6 +3,7 @@ exercises the same paths (the kept counts among them)."""
 
 import contextlib
 import itertools
+import socket
 
 from django.test import override_settings
 from django.urls import reverse
@@ -76,3 +77,10 @@ def worker_killed_while_sending(*, kind: str = "invitation") -> EmailDelivery:
     with override_settings(EMAIL_BACKEND=backend), contextlib.suppress(backends.WorkerKilled):
         deliveries.deliveries_send(delivery_ids=ids)
     return EmailDelivery.objects.get(pk=min(ids))
+
+
+def unused_port() -> int:
+    """A local port nothing listens on (for a service that is down)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
