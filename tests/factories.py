@@ -5,13 +5,14 @@ import contextlib
 import itertools
 import socket
 
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
 from responses.fieldwork.services import deliveries
 from responses.fieldwork.services.experts import invitation_create
 from responses.models import EmailDelivery
 from responses.respondent import services as respondent
+from responses.respondent.session import session_link
 from statements.models import Statement
 from tests.fieldwork import backends
 
@@ -84,3 +85,11 @@ def unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def session_invitation_id(client) -> int | None:
+    """The invitation a test client's expert session holds, if any."""
+    request = RequestFactory().get("/")
+    request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
+    link = session_link(request)
+    return link and link.invitation_id
