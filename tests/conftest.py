@@ -1,4 +1,4 @@
-"""The cast: a researcher, another researcher, an invited expert, an outsider."""
+"""The cast: a researcher, another researcher, a superuser, an invited expert, an outsider."""
 
 import os
 import socket
@@ -73,6 +73,11 @@ def other_researcher(django_user_model):
     return django_user_model.objects.create_user(
         "oscar", "oscar@example.org", "oscar-password-1", is_staff=True
     )
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser("sam", "sam@example.org", "sam-password-1")
 
 
 @pytest.fixture

@@ -19,11 +19,6 @@ WRONG_LOGIN = "Please enter the correct username and password for a staff accoun
 PAUSED = ERROR_THROTTLED.split("{")[0]
 
 
-@pytest.fixture
-def superuser(django_user_model):
-    return django_user_model.objects.create_superuser("sam", "sam@example.org", "sam-password-1")
-
-
 def sign_in(url, username, password, address=ATTACKER, client=None):
     client = client or Client()
     return client.post(url, {"username": username, "password": password}, REMOTE_ADDR=address)
