@@ -19,7 +19,6 @@ from .session import (
     session_remember,
 )
 
-
 # Secrets have 256 bits, so guessing cannot succeed; the limit keeps scanners from hammering
 # the lookup. It counts only failures, so valid links keep working from a limited address too.
 LINK_GUESSES = Throttle(group="respondent.link", rate="20/10m")
