@@ -160,3 +160,9 @@ def test_sign_in_fails_open_when_the_throttles_cache_is_down(unreachable_redis_c
     client = Client()
     assert sign_in(RESEARCH_LOGIN, "rita", "rita-password-1", client=client).status_code == 302
     assert signed_in(client)
+
+
+def test_the_home_page_sends_researchers_to_the_research_pages(client):
+    page = client.get("/").content.decode()
+    assert '<a href="/research/">sign in</a>' in page
+    assert "/admin/" not in page
