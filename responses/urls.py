@@ -3,10 +3,17 @@
 
 from django.urls import include, path
 
+from surveysite import signin
+
 from .fieldwork import urls as fieldwork_urls
 from .results import urls as results_urls
 
-research = ([*results_urls.urlpatterns, *fieldwork_urls.urlpatterns], "research")
+# Sign-in first: "login" and "logout" are not survey slugs (survey_create refuses them).
+sign_in = [
+    path("login/", signin.research_login, name="login"),
+    path("logout/", signin.research_logout, name="logout"),
+]
+research = ([*sign_in, *results_urls.urlpatterns, *fieldwork_urls.urlpatterns], "research")
 
 urlpatterns = [
     path("research/", include(research)),

@@ -197,13 +197,25 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
-LOGIN_URL = "admin:login"
+# Researchers sign in on a page of ours (surveysite/signin.py); superusers also at the admin's.
+LOGIN_URL = "research:login"
+LOGIN_REDIRECT_URL = "research:surveys"
+LOGOUT_REDIRECT_URL = "research:login"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Sessions carry the expert's invitation after the personal link is opened.
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
+# Two kinds of session, each with its own age. An expert's is a signed cookie of its own
+# (responses/respondent/session.py), opened by the personal link: it may last the fieldwork.
+# A researcher's is Django's session, which signs them in to the research pages and the admin:
+# a working day, since it reads every expert's name and email.
+if "SESSION_COOKIE_AGE" in os.environ:
+    raise ImproperlyConfigured(
+        "SESSION_COOKIE_AGE is no longer read: set RESPONDENT_SESSION_SECONDS (experts, default "
+        "14 days) and RESEARCH_SESSION_SECONDS (researchers, default 8 hours) instead."
+    )
+RESPONDENT_SESSION_SECONDS = env_int("RESPONDENT_SESSION_SECONDS", 14 * 24 * 3600)
+SESSION_COOKIE_AGE = env_int("RESEARCH_SESSION_SECONDS", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)

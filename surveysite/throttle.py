@@ -1,17 +1,20 @@
 """Throttles of failed attempts (sign-ins, personal-link lookups), counted in the cache by
 django-ratelimit.
 
-A throttle counts failures only: `throttled` asks without counting, `failure_count` adds one.
+A throttle counts failures only: `throttled` asks without counting (`throttled_for` also says
+for how long), `failure_count` adds one. A rate "N/period" lets N failures through in a period;
+the next one is refused, and so is everything after it until the period ends.
 When the cache cannot be reached the throttle fails open, and says so in the log: an outage
 of Redis must not lock every expert out of the survey.
 """
 
 import ipaddress
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -21,7 +24,8 @@ logger = logging.getLogger(__name__)
 class Throttle:
     group: str
     rate: str  # failures per period, e.g. "20/10m"
-    key: str = "ip"  # django-ratelimit's key: "ip", "post:username", ...
+    # django-ratelimit's key: "ip", "post:username"..., or a function (group, request) -> str
+    key: str | Callable = "ip"
 
 
 def _trusted(address: str) -> bool:
@@ -47,22 +51,33 @@ def client_ip(request) -> str:
     return address
 
 
-def _ask(request, throttle: Throttle, increment: bool) -> bool:
+def _usage(request, throttle: Throttle, increment: bool) -> dict | None:
+    """django-ratelimit's count, limit and time left; None when the cache did not answer."""
     try:
-        return is_ratelimited(
+        return get_usage(
             request, group=throttle.group, key=throttle.key, rate=throttle.rate,
             increment=increment,
         )  # fmt: skip
     except (RedisError, OSError):
         logger.warning("throttle %s: the cache did not answer; not throttling", throttle.group)
-        return False
+        return None
+
+
+def throttled_for(request, throttle: Throttle) -> int:
+    """For how many more seconds this client is refused: 0 while it has failures left. Asks
+    without counting one."""
+    usage = _usage(request, throttle, increment=False)
+    if usage is None or not usage["should_limit"]:
+        return 0
+    return max(usage["time_left"], 1)
 
 
 def throttled(request, throttle: Throttle) -> bool:
     """Whether this client has used up its failures, without counting one."""
-    return _ask(request, throttle, increment=False)
+    return throttled_for(request, throttle) > 0
 
 
 def failure_count(request, throttle: Throttle) -> bool:
-    """Count one failure; True when that one reached the limit."""
-    return _ask(request, throttle, increment=True)
+    """Count one failure; True when that one went over the limit."""
+    usage = _usage(request, throttle, increment=True)
+    return usage is not None and usage["should_limit"]

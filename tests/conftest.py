@@ -1,4 +1,4 @@
-"""The cast: a researcher, another researcher, an invited expert, an outsider."""
+"""The cast: a researcher, another researcher, a superuser, an invited expert, an outsider."""
 
 import os
 import shutil
@@ -19,6 +19,7 @@ from responses.links import link_secret
 from responses.models import Survey
 from responses.respondent.session import SESSION_COOKIE
 from statements.services import statements_load
+from tests.factories import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +34,18 @@ def fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def unreachable_redis_cache(settings):
+    """The throttles' cache on a Redis server that is not there."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +74,11 @@ def other_researcher(django_user_model):
     return django_user_model.objects.create_user(
         "oscar", "oscar@example.org", "oscar-password-1", is_staff=True
     )
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser("sam", "sam@example.org", "sam-password-1")
 
 
 @pytest.fixture

@@ -20,13 +20,14 @@ from urllib.parse import urlencode
 import pytest
 from django.db import connection
 from django.db.models import Count
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
 from responses.fieldwork.services import deliveries
 from responses.fieldwork.services.experts import invitation_create
 from responses.models import Answer, AnswerCount, EmailDelivery, GroupSize, Response
 from responses.respondent import services as respondent
+from responses.respondent.session import session_link
 from responses.results import group_keys
 from statements.models import Statement
 from tests.fieldwork import backends
@@ -62,9 +63,14 @@ def respond(
             respondent.AnswerInput(by_number[number], value, "")
             for number, value in answers.items()
         ],
+        link_hash=invitation.link_hash,
     )
     respondent.response_background_save(
-        response=response, sectors=list(stated), gender=gender, open_answer=open_answer
+        response=response,
+        sectors=list(stated),
+        gender=gender,
+        open_answer=open_answer,
+        link_hash=invitation.link_hash,
     )
     if submitted:
         respondent.response_submit(response=response)
@@ -254,3 +260,11 @@ def kept(survey) -> tuple[dict, dict]:
         {(c.group_key, c.statement_id, c.value): c.n for c in cells},
         {s.group_key: s.n for s in sizes},
     )
+
+
+def session_invitation_id(client) -> int | None:
+    """The invitation a test client's expert session holds, if any."""
+    request = RequestFactory().get("/")
+    request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
+    link = session_link(request)
+    return link and link.invitation_id

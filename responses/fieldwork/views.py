@@ -1,12 +1,11 @@
 """The researcher's fieldwork pages under /research/. Every view goes through
-`research_survey_view` (staff login, then membership of the survey) or, for the survey list,
-`surveys_for_user` (in `selectors.surveys_listed`)."""
+`research_survey_view` (a researcher signed in, then membership of the survey) or, for the
+survey list, `researcher_required` and `surveys_for_user` (in `selectors.surveys_listed`)."""
 
 import itertools
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ..access import no_store, research_survey_view
+from ..access import no_store, research_survey_view, researcher_required
 from ..choices import SECTOR_GROUPS, STATE_LABELS, STATES
 from ..links import invitation_url
 from ..models import EmailDelivery, Job
@@ -51,7 +50,7 @@ def _invitation(survey, pk):
 
 
 @require_GET
-@staff_member_required
+@researcher_required
 @no_store
 def survey_list(request):
     return _render(request, "survey_list.html", surveys=selectors.surveys_listed(request.user))

@@ -2,6 +2,7 @@
 
 Each read returns plain values or querysets with their joins chosen here."""
 
+import hmac
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,10 @@ from .. import links
 from ..choices import SCALE
 from ..models import Answer, Invitation, Response, Survey
 
+ERROR_SESSION_ENDED = (
+    "Your session has ended. Your choice is still on screen but was not saved: please open "
+    "your personal link from the invitation email again, then continue."
+)
 ERROR_REVOKED = "This personal link was withdrawn. Please ask the researchers for a new one."
 ERROR_CLOSED = "This survey has closed. The answers you saved before it closed are kept."
 ERROR_NOT_OPEN = "This survey is not open yet."
@@ -24,20 +29,22 @@ ERROR_STATEMENT = "This statement is not part of your questionnaire."
 
 @dataclass(frozen=True)
 class WriteState:
-    """What the rule looks at: the invitation, its survey and response, the statement, now."""
+    """What the rule looks at: the invitation, its survey and response, the statement, now,
+    and the hash of the link that opened the expert's session."""
 
     invitation: Invitation
     survey: Survey
     response: Response
     statement_id: int | None
     now: datetime
+    link_hash: str
 
 
 @dataclass(frozen=True)
 class WriteCondition:
     """One condition of the rule, in both forms side by side so that they cannot drift:
     `sql` over the aliases i (invitation), s (survey) and r (response), with `params` naming
-    its placeholders' values ("now" or "statement"); `holds` is its Python twin."""
+    its placeholders' values ("now", "statement" or "link"); `holds` is its Python twin."""
 
     refusal: str
     sql: str
@@ -54,6 +61,13 @@ IN_ORDER_SQL = {
 # refusal. The autosave's single SQL statement (respondent/services.py) is the conjunction of
 # `sql`; the full path checks `holds`. tests/respondent/test_write_rule.py proves they agree.
 WRITE_RULE = (
+    # A session lives as long as the link that opened it: "Regenerate link" ends it too.
+    WriteCondition(
+        ERROR_SESSION_ENDED,
+        "i.link_hash = %s",
+        ("link",),
+        lambda w: hmac.compare_digest(w.invitation.link_hash, w.link_hash),
+    ),
     WriteCondition(
         ERROR_REVOKED, "i.revoked_at IS NULL", (), lambda w: w.invitation.revoked_at is None
     ),
@@ -88,13 +102,14 @@ WRITE_RULE = (
 
 
 def answer_write_refusal(
-    *, response: Response, statement_ids=(), now: datetime | None = None
+    *, response: Response, link_hash: str, statement_ids=(), now: datetime | None = None
 ) -> str | None:
-    """Why the rule refuses to write these statements' answers now, or None when it allows."""
+    """Why the rule refuses to write these statements' answers now, for the session opened
+    with the link of `link_hash`, or None when it allows."""
     invitation = response.invitation
     now = now or timezone.now()
     for statement_id in list(statement_ids) or [None]:
-        state = WriteState(invitation, invitation.survey, response, statement_id, now)
+        state = WriteState(invitation, invitation.survey, response, statement_id, now, link_hash)
         for condition in WRITE_RULE:
             if not condition.holds(state):
                 return condition.refusal
@@ -125,14 +140,14 @@ def invitation_by_secret(*, secret: str) -> Invitation | None:
     return invitation
 
 
-def invitation_for_session(*, invitation_id) -> Invitation | None:
-    if not isinstance(invitation_id, int):
-        return None
+def invitation_for_session(*, invitation_id: int, link_hash: str) -> Invitation | None:
+    """The session's invitation while the link that opened the session is still its link and
+    not revoked; None once the link is regenerated or revoked."""
     # Every expert request runs this, autosaves included: no Expert join (the pages never
     # show it) and no ORDER BY (the pk is unique), which halves the ORM's work here.
     rows = (
         Invitation.objects.select_related("survey", "response")
-        .filter(pk=invitation_id, revoked_at__isnull=True)
+        .filter(pk=invitation_id, link_hash=link_hash, revoked_at__isnull=True)
         .order_by()[:1]
     )
     return next(iter(rows), None)

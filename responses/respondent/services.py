@@ -109,18 +109,21 @@ def _undo_decline(invitation: Invitation) -> None:
         audit_log(action="expert.undeclined", invitation=invitation, actor_label="expert")
 
 
-def _check_writable(response: Response, statement_ids) -> None:
-    refusal = answer_write_refusal(response=response, statement_ids=statement_ids)
+def _check_writable(response: Response, statement_ids, link_hash: str) -> None:
+    refusal = answer_write_refusal(
+        response=response, link_hash=link_hash, statement_ids=statement_ids
+    )
     if refusal is not None:
         raise RespondentError(refusal)
 
 
-def answers_save(*, response: Response, answers: list[AnswerInput]) -> None:
+def answers_save(*, response: Response, answers: list[AnswerInput], link_hash: str) -> None:
     """Upsert answers in one statement (ON CONFLICT DO UPDATE): two tabs never duplicate a
-    row, and within a statement the last write wins. Returns once the write is committed."""
+    row, and within a statement the last write wins. Returns once the write is committed.
+    `link_hash` is the hash of the link that opened the expert's session (see WRITE_RULE)."""
     if not answers:
         return
-    _check_writable(response, [answer.statement_id for answer in answers])
+    _check_writable(response, [answer.statement_id for answer in answers], link_hash)
     now = timezone.now()
     invitation = response.invitation
     first_answer = invitation.started_at is None and any(a.value is not None for a in answers)
@@ -183,8 +186,9 @@ SET value = excluded.value, {comment}updated_at = excluded.updated_at
 """
 
 
-def answer_save_direct(*, invitation_id: int, answer: AnswerInput) -> bool:
-    """Save one answer if the invitation is started and the rule allows; False to fall back."""
+def answer_save_direct(*, invitation_id: int, link_hash: str, answer: AnswerInput) -> bool:
+    """Save one answer if the invitation is started and the rule allows the session opened
+    with the link of `link_hash`; False to fall back."""
     rule = answer_write_sql(connection.vendor)
     if rule is None:
         return False
@@ -198,7 +202,7 @@ def answer_save_direct(*, invitation_id: int, answer: AnswerInput) -> bool:
         comment="" if answer.comment is None else "comment = excluded.comment, ",
     )
     now = timezone.now()
-    values = {"now": now, "statement": answer.statement_id}
+    values = {"now": now, "statement": answer.statement_id, "link": link_hash}
     params = [answer.statement_id, answer.value, answer.comment or "", now, invitation_id]
     params += [values[name] for name in names]
     with connection.cursor() as cursor:
@@ -206,15 +210,15 @@ def answer_save_direct(*, invitation_id: int, answer: AnswerInput) -> bool:
         return cursor.rowcount == 1
 
 
-def answer_save(*, response: Response, answer: AnswerInput) -> None:
-    answers_save(response=response, answers=[answer])
+def answer_save(*, response: Response, answer: AnswerInput, link_hash: str) -> None:
+    answers_save(response=response, answers=[answer], link_hash=link_hash)
 
 
 @transaction.atomic
 def response_background_save(
-    *, response: Response, sectors: list[str], gender: str, open_answer: str
+    *, response: Response, sectors: list[str], gender: str, open_answer: str, link_hash: str
 ) -> Response:
-    _check_writable(response, [])
+    _check_writable(response, [], link_hash)
     response.sectors, response.gender, response.open_answer = sectors, gender, open_answer
     response.save(update_fields=["sectors", "gender", "open_answer", "updated_at"])
     return response

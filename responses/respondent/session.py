@@ -2,11 +2,13 @@
 
 The personal link puts the invitation in the expert's session and redirects; every later
 page finds it there, so the secret never stays in the address bar. The session is a signed
-cookie holding the invitation's id (HMAC under SECRET_KEY, salted, with an expiry), separate
-from Django's database sessions, which researchers use. It cannot be forged, and it spares
-every autosave a session query; revocation, submission and closing are still checked
-against the database on every request."""
+cookie holding the invitation's id and the hash of the link that opened it (HMAC under
+SECRET_KEY, salted, with an expiry), separate from Django's database sessions, which
+researchers use. It cannot be forged, and it spares every autosave a session query; the
+link's generation, revocation, submission and closing are still checked against the database
+on every request, so regenerating or revoking a link ends the sessions it opened."""
 
+from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
@@ -20,10 +22,6 @@ from .services import ERROR_NOT_STARTED
 
 SESSION_COOKIE = "survey_session"
 _SESSION_SALT = "surveysite.respondent-session"
-MESSAGE_EXPIRED = (
-    "Your session has ended. Your choice is still on screen but was not saved: please open "
-    "your personal link from the invitation email again, then continue."
-)
 
 
 def private(view):
@@ -41,26 +39,41 @@ def private(view):
     return wrapper
 
 
-def session_invitation_id(request) -> int | None:
+@dataclass(frozen=True)
+class SessionLink:
+    """What the expert's session holds: the invitation, and the hash of the link it was opened
+    with (its generation: "Regenerate link" draws a new one)."""
+
+    invitation_id: int
+    link_hash: str
+
+
+def session_link(request) -> SessionLink | None:
     try:
         value = request.get_signed_cookie(
-            SESSION_COOKIE, salt=_SESSION_SALT, max_age=settings.SESSION_COOKIE_AGE
+            SESSION_COOKIE, salt=_SESSION_SALT, max_age=settings.RESPONDENT_SESSION_SECONDS
         )
-        return int(value)
+        invitation_id, link_hash = value.split(":")
+        return SessionLink(int(invitation_id), link_hash)
     except (KeyError, ValueError, signing.BadSignature):
         return None
 
 
 def session_invitation(request) -> Invitation | None:
-    return selectors.invitation_for_session(invitation_id=session_invitation_id(request))
+    link = session_link(request)
+    if link is None:
+        return None
+    return selectors.invitation_for_session(
+        invitation_id=link.invitation_id, link_hash=link.link_hash
+    )
 
 
 def session_remember(response, invitation: Invitation):
     response.set_signed_cookie(
         SESSION_COOKIE,
-        str(invitation.pk),
+        f"{invitation.pk}:{invitation.link_hash}",
         salt=_SESSION_SALT,
-        max_age=settings.SESSION_COOKIE_AGE,
+        max_age=settings.RESPONDENT_SESSION_SECONDS,
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
         samesite="Lax",
@@ -84,7 +97,7 @@ def _refusal(request, invitation, *, json: bool, need_response: bool, allow_subm
     """The page to show instead of the view, or None when the expert may go on."""
     if invitation is None:
         if json:
-            return json_refusal("session_expired", MESSAGE_EXPIRED, 403)
+            return json_refusal("session_expired", selectors.ERROR_SESSION_ENDED, 403)
         return render(request, "respondent/session_expired.html", status=403)
     survey = invitation.survey
     closed_on = selectors.survey_closed_on(survey=survey)
@@ -112,7 +125,8 @@ def respondent_view(*, json: bool = False, need_response: bool = True, allow_sub
     """The gate: the view runs with the session's invitation only while its link is live,
     the survey open and (with `need_response`) the expert has consented and not submitted.
     Otherwise the expert gets the page (or, with `json`, the autosave's JSON) that says why.
-    The view is called as view(request, invitation, ...)."""
+    The view is called as view(request, invitation, ...); the invitation was found by the
+    session's link hash, so `invitation.link_hash` is the session's for the write rule."""
 
     def decorator(view):
         @wraps(view)

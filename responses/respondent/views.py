@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from surveysite.throttle import Throttle, failure_count, throttled_for
+
 from . import selectors, services
 from .forms import BackgroundForm, ConsentForm, DeclineForm
 from .session import (
@@ -13,30 +15,53 @@ from .session import (
     private,
     respondent_view,
     session_invitation,
-    session_invitation_id,
+    session_link,
     session_remember,
 )
+
+# Secrets have 256 bits, so guessing cannot succeed; the limit keeps scanners from hammering
+# the lookup. It counts only failures, so valid links keep working from a limited address too.
+LINK_GUESSES = Throttle(group="respondent.link", rate="20/10m")
 
 
 def not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def _link_not_found(request):
+    if not failure_count(request, LINK_GUESSES):
+        return not_found(request)
+    response = render(request, "respondent/too_many_links.html", status=429)
+    response["Retry-After"] = str(max(throttled_for(request, LINK_GUESSES), 1))
+    return response
+
+
 def _open_link(request, secret: str, then: str):
+    """Put the link's invitation in the session (a POST, or a GET that changes no other live
+    session); while another invitation's session is live, a GET asks first: a link someone
+    else sent must not silently take over the expert's session."""
     invitation = selectors.invitation_by_secret(secret=secret)
     if invitation is None:
-        return not_found(request)
+        return _link_not_found(request)
+    current = session_invitation(request) if request.method == "GET" else None
+    if current is not None and current.pk != invitation.pk:
+        context = {
+            "current": current.survey,
+            "new": invitation.survey,
+            "same_survey": current.survey_id == invitation.survey_id,
+        }
+        return render(request, "respondent/switch.html", context)
     return session_remember(redirect(then), invitation)
 
 
 @private
-@require_GET
+@require_http_methods(["GET", "POST"])
 def link_open(request, secret: str):
     return _open_link(request, secret, "respondent:landing")
 
 
 @private
-@require_GET
+@require_http_methods(["GET", "POST"])
 def link_decline(request, secret: str):
     return _open_link(request, secret, "respondent:decline")
 
@@ -148,7 +173,9 @@ def page(request, invitation, number: int):
     if request.method == "POST":
         try:
             services.answers_save(
-                response=response, answers=_posted_answers(request.POST, context["items"])
+                response=response,
+                answers=_posted_answers(request.POST, context["items"]),
+                link_hash=invitation.link_hash,
             )
         except services.RespondentError as error:
             context["errors"] = [str(error)]
@@ -170,9 +197,9 @@ def answer_autosave(request):
         )
     except services.RespondentError as error:
         return _autosave_refused(request, str(error))
-    invitation_id = session_invitation_id(request)
-    if invitation_id is not None and services.answer_save_direct(
-        invitation_id=invitation_id, answer=answer
+    link = session_link(request)
+    if link is not None and services.answer_save_direct(
+        invitation_id=link.invitation_id, link_hash=link.link_hash, answer=answer
     ):
         return _autosaved(answer)
     return _autosave_full(request, answer)
@@ -186,7 +213,9 @@ def _autosave_refused(request, invitation, message: str):
 @respondent_view(json=True)
 def _autosave_full(request, invitation, answer):
     try:
-        services.answer_save(response=invitation.response, answer=answer)
+        services.answer_save(
+            response=invitation.response, answer=answer, link_hash=invitation.link_hash
+        )
     except services.RespondentError as error:
         return json_refusal("invalid", str(error), 400)
     return _autosaved(answer)
@@ -211,7 +240,9 @@ def background(request, invitation):
     posted = request.POST if request.method == "POST" else None
     form = BackgroundForm(posted, initial=initial, open_question=survey.open_question)
     if request.method == "POST" and form.is_valid():
-        services.response_background_save(response=response, **form.cleaned_data)
+        services.response_background_save(
+            response=response, link_hash=invitation.link_hash, **form.cleaned_data
+        )
         if request.POST.get("goto") == "previous":
             last = selectors.page_count(response=response, per_page=survey.statements_per_page)
             return redirect("respondent:page", number=last)

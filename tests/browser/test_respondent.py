@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from responses.choices import SCALE
 from responses.models import Answer, Invitation, Response
-from responses.respondent.session import MESSAGE_EXPIRED
+from responses.respondent.selectors import ERROR_SESSION_ENDED
 
 from .pages import BrowserLog, open_and_consent
 
@@ -161,7 +161,7 @@ def statement_ids_without_js(page) -> list[int]:
 @pytest.mark.parametrize(
     ("cookies", "message"),
     [
-        (["survey_session"], MESSAGE_EXPIRED),
+        (["survey_session"], ERROR_SESSION_ENDED),
         (["survey_session", "csrftoken"], FALLBACK_EXPIRED),
     ],
     ids=["session-cookie", "session-and-csrf-cookies"],

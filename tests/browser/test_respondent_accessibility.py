@@ -78,3 +78,13 @@ def test_axe_finds_nothing_on_the_decline_pages(page, expert_link):
     found["declined"] = violations(page)
     assert found == {"decline": [], "declined": []}
     assert log.csp_violations == []
+
+
+def test_axe_finds_nothing_on_the_too_many_attempts_page(page, live_server):
+    log = BrowserLog(page)
+    for number in range(20):
+        page.goto(live_server.url + reverse("respondent:link", args=[f"{number:043d}"]))
+    response = page.goto(live_server.url + reverse("respondent:link", args=["9" * 43]))
+    assert response.status == 429
+    assert violations(page) == []
+    assert log.csp_violations == []

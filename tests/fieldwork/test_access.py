@@ -58,20 +58,30 @@ def every_url(survey, invitation, job):
     return research_urls(survey, invitation, job)
 
 
-def test_research_urls_send_anonymous_users_to_the_admin_login(client, every_url):
+def test_research_urls_send_anonymous_users_to_the_research_login(client, every_url):
     for method, path in [*every_url, ("get", reverse("research:surveys"))]:
         response = getattr(client, method)(path)
         assert response.status_code == 302, path
-        assert response["Location"].startswith(reverse("admin:login")), path
+        assert response["Location"] == reverse("research:login") + "?next=" + path, path
 
 
-def test_research_urls_refuse_experts_who_are_not_staff(client, django_user_model, every_url):
+def test_research_urls_refuse_signed_in_users_who_are_not_staff(
+    client, django_user_model, every_url
+):
     expert = django_user_model.objects.create_user("alice", "alice@example.org", "pw-alice-123")
     client.force_login(expert)
     for method, path in [*every_url, ("get", reverse("research:surveys"))]:
+        assert getattr(client, method)(path).status_code == 404, path
+
+
+def test_research_urls_refuse_inactive_staff(client, researcher, every_url):
+    client.force_login(researcher)
+    researcher.is_active = False
+    researcher.save()
+    for method, path in [*every_url, ("get", reverse("research:surveys"))]:
         response = getattr(client, method)(path)
         assert response.status_code == 302, path
-        assert response["Location"].startswith(reverse("admin:login")), path
+        assert response["Location"].startswith(reverse("research:login")), path
 
 
 def test_research_urls_refuse_the_expert_link_session(expert_client, every_url):

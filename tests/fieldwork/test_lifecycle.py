@@ -267,3 +267,11 @@ def test_expert_milestones_are_logged(started_client, invitation):
     started_client.post(reverse("respondent:decline"), {"reason": "busy"})
     actions = set(AuditEvent.objects.filter(invitation=invitation).values_list("action", flat=True))
     assert {"invitation.created", "expert.consented", "expert.declined"} <= actions
+
+
+@pytest.mark.parametrize("slug", ["login", "logout"])
+def test_survey_create_refuses_the_slugs_of_the_research_pages(db, researcher, slug):
+    with pytest.raises(lifecycle.SurveyError) as refused:
+        survey_create(slug=slug, title="Shadowed", owner=researcher)
+    assert str(refused.value) == lifecycle.ERROR_SLUG_RESERVED.format(slug=slug)
+    assert not Survey.objects.filter(slug=slug).exists()

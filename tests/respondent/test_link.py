@@ -1,13 +1,15 @@
 import logging
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from responses.fieldwork.services.lifecycle import invitation_regenerate_link, invitation_revoke
 from responses.links import link_hash, link_secret
 from responses.models import AuditEvent, Invitation, Response, Survey
-from responses.respondent.session import SESSION_COOKIE, session_invitation_id
+from responses.respondent.session import SESSION_COOKIE
+from tests.factories import session_invitation_id
 
 pytestmark = pytest.mark.django_db
 
@@ -16,14 +18,6 @@ PRIVATE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow",
 }
-
-
-def signed_in_as(client):
-    from django.test import RequestFactory
-
-    request = RequestFactory().get("/")
-    request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
-    return session_invitation_id(request)
 
 
 def link(secret):
@@ -47,7 +41,7 @@ def test_link_opens_into_session_and_redirects_away_from_secret(client, invitati
     assert response.status_code == 302
     assert response["Location"] == reverse("respondent:landing")
     assert secret not in response["Location"]
-    assert signed_in_as(client) == invitation.pk
+    assert session_invitation_id(client) == invitation.pk
 
 
 def test_link_response_sends_private_headers(client, secret):
@@ -138,8 +132,14 @@ def test_draft_survey_link_says_not_open_yet(client, survey, secret):
     assert "not open yet" in response.content.decode()
 
 
-def test_link_post_is_refused(client, secret):
-    assert client.post(link(secret)).status_code == 405
+def test_link_post_without_the_csrf_token_is_refused(secret):
+    browser = Client(enforce_csrf_checks=True)
+    assert browser.post(link(secret)).status_code == 403
+    assert SESSION_COOKIE not in browser.cookies
+
+
+def test_link_put_is_refused(client, secret):
+    assert client.put(link(secret)).status_code == 405
 
 
 def test_no_secret_reaches_a_log_line(client, secret, caplog):

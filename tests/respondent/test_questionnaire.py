@@ -274,13 +274,13 @@ def test_answers_saved_before_close_stay_after_close(started_client, invitation,
     assert Answer.objects.get(statement_id=ids[0]).value == 2
 
 
-def test_opening_another_link_switches_the_session_to_it(
+def test_switching_to_another_link_answers_as_its_invitation(
     client, invitation, other_invitation, secret
 ):
     from responses.links import link_secret
 
     client.get(reverse("respondent:link", args=[secret]))
-    client.get(reverse("respondent:link", args=[link_secret(other_invitation.link_nonce)]))
+    client.post(reverse("respondent:link", args=[link_secret(other_invitation.link_nonce)]))
     client.post(reverse("respondent:consent"), {"consent": "on"})
     assert Response.objects.get().invitation == other_invitation
 

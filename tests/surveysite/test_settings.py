@@ -259,3 +259,39 @@ def test_make_serve_refuses_eager_tasks_beside_redis():
 def test_make_serve_starts_on_postgres_and_redis_with_debug_off():
     result = run_clean("-m", "surveysite.serving", **SERVED)
     assert (result.returncode, result.stderr) == (0, "")
+
+
+SESSION_AGES = """
+import json
+import django
+from django.conf import settings
+django.setup()
+print(json.dumps([settings.RESPONDENT_SESSION_SECONDS, settings.SESSION_COOKIE_AGE]))
+"""
+
+
+def test_settings_give_experts_and_researchers_sessions_of_their_own_ages():
+    result = run_clean("-c", SESSION_AGES, DEBUG="1", DJANGO_SETTINGS_MODULE="surveysite.settings")
+    assert json.loads(result.stdout) == [14 * 24 * 3600, 8 * 3600]
+
+
+def test_settings_read_both_session_ages_from_the_environment():
+    result = run_clean(
+        "-c",
+        SESSION_AGES,
+        DEBUG="1",
+        DJANGO_SETTINGS_MODULE="surveysite.settings",
+        RESPONDENT_SESSION_SECONDS="600",
+        RESEARCH_SESSION_SECONDS="900",
+    )
+    assert json.loads(result.stdout) == [600, 900]
+
+
+def test_manage_py_says_that_session_cookie_age_was_split_in_two():
+    result = run_clean("manage.py", "check", DEBUG="1", SESSION_COOKIE_AGE="1209600")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "surveysite: SESSION_COOKIE_AGE is no longer read: set RESPONDENT_SESSION_SECONDS "
+        "(experts, default 14 days) and RESEARCH_SESSION_SECONDS (researchers, default 8 hours) "
+        "instead.\n"
+    )

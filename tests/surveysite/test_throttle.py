@@ -1,11 +1,8 @@
 """Throttles count failures per client in the cache, and fail open when it is gone."""
 
-import socket
-
-import pytest
 from django.test import RequestFactory
 
-from surveysite.throttle import Throttle, client_ip, failure_count, throttled
+from surveysite.throttle import Throttle, client_ip, failure_count, throttled, throttled_for
 
 THREE = Throttle(group="tests.three", rate="3/10m")
 
@@ -51,21 +48,13 @@ def test_throttle_counts_failures_only_and_per_client():
     assert not throttled(request_from("198.51.100.20"), THREE)
 
 
-def unused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def unreachable_redis_cache(settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{unused_port()}/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
+def test_throttled_for_says_how_long_is_left_of_the_period():
+    request = request_from()
+    for _ in range(3):
+        failure_count(request, THREE)
+    assert throttled_for(request, THREE) == 0
+    failure_count(request, THREE)
+    assert 1 <= throttled_for(request, THREE) <= 600
 
 
 def test_throttle_fails_open_when_the_cache_is_down(unreachable_redis_cache, caplog):

@@ -20,6 +20,9 @@ from .experts import JOB_KIND as IMPORT_JOB_KIND
 
 ERROR_SLUG_TAKEN = "A survey with the slug '{slug}' already exists."
 ERROR_SLUG_INVALID = "A slug may contain only lowercase letters, digits and hyphens."
+ERROR_SLUG_RESERVED = "The slug '{slug}' is an address of the research pages: choose another."
+# /research/<slug>/ would be shadowed by the research pages of these names (responses/urls.py).
+RESERVED_SLUGS = frozenset({"login", "logout"})
 ERROR_TITLE = "A survey needs a title."
 ERROR_CLOSING_DATE = "The closing date must lie in the future."
 ERROR_NO_STATEMENTS = "The statement catalogue is empty: run the migrations first."
@@ -73,6 +76,8 @@ def survey_create(
 ) -> Survey:
     if slug != slugify(slug) or not slug:
         raise SurveyError(ERROR_SLUG_INVALID)
+    if slug in RESERVED_SLUGS:
+        raise SurveyError(ERROR_SLUG_RESERVED.format(slug=slug))
     if not title.strip():
         raise SurveyError(ERROR_TITLE)
     if Survey.objects.filter(slug=slug).exists():

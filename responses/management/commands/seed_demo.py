@@ -93,9 +93,12 @@ class Command(BaseCommand):
                 for pk in response.statement_order
                 if draw.random() > 0.1  # some left blank, as in the real survey
             ]
-            respondent.answers_save(response=response, answers=answers)
+            respondent.answers_save(
+                response=response, answers=answers, link_hash=invitation.link_hash
+            )
             respondent.response_background_save(
                 response=response,
+                link_hash=invitation.link_hash,
                 sectors=[draw.choice(stated)],
                 gender=draw.choice(genders),
                 open_answer="",
