@@ -93,7 +93,7 @@ def test_admin_refuses_a_researchers_changes_and_deletions(
 def test_admin_lets_a_researcher_sign_out(staff_with_every_permission):
     client = staff_with_every_permission
     response = client.post(reverse("admin:logout"))
-    assert response.status_code == 200
+    assert (response.status_code, response["Location"]) == (302, reverse("research:login"))
     assert "_auth_user_id" not in client.session
     assert client.get(reverse("research:surveys")).status_code == 302
 

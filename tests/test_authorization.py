@@ -119,6 +119,9 @@ ROUTES = {
     "research/<slug:slug>/invitations/<int:pk>/<str:action>/": post(
         research("pk", "action"), "research:invitation_action"
     ),
+    "research/<slug:slug>/invitations/<int:pk>/expert/": post(
+        research("pk"), "research:expert_edit"
+    ),
     "research/<slug:slug>/invitations/<int:pk>/deliveries/<int:delivery_id>/resend/": post(
         research("pk", "delivery_id"), "research:delivery_resend"
     ),
@@ -340,7 +343,8 @@ def _problem(response, allowed: bool, markers) -> str | None:
     if status >= 500:
         return f"server error {status}"
     if allowed:
-        refused = status >= 400 or _to_sign_in(response)
+        # A 400 is the page itself refusing bad input: the user got in.
+        refused = status in REFUSED or _to_sign_in(response)
         return f"refused the right user ({status} {location})" if refused else None
     if status not in REFUSED and not _to_sign_in(response):
         return f"let in ({status} {location})"

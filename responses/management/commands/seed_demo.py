@@ -44,7 +44,7 @@ class Command(BaseCommand):
             for name, email, sector, aff in DEMO_EXPERTS
         ]
         answered = self._demo_respondents(survey)
-        self.stdout.write(f"Admin: {settings.SITE_URL}/admin/")
+        self.stdout.write(f"Sign in: {settings.SITE_URL}/research/login/")
         if password:
             self.stdout.write(f"Admin login: admin / {password}")
         else:
