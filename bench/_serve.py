@@ -88,10 +88,11 @@ def _answers(port: int) -> bool:
 
 
 def gunicorn_start(
-    env: dict, port: int, log, worker_class: str = "sync", threads: int = 1
+    env: dict, port: int, log, worker_class: str = "sync", threads: int = 1, keep_alive: int = 2
 ) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "--chdir", str(ROOT), "--workers", "2"]
     command += ["--worker-class", worker_class, "--threads", str(threads)]
+    command += ["--keep-alive", str(keep_alive)]
     command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
     process = subprocess.Popen(
         [*command, "surveysite.wsgi:application"], env=env, stdout=log, stderr=log
