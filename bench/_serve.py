@@ -9,7 +9,11 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,6 +115,49 @@ def gunicorn_stop(process: subprocess.Popen | None) -> None:
     if process is not None:
         process.terminate()
         process.wait(timeout=30)
+
+
+@dataclass
+class Served:
+    """The bench's database and port, the server's environment and log, and the server."""
+
+    env: dict
+    port: int
+    pg_version: str
+    log: object
+    server: subprocess.Popen | None = field(default=None)
+
+    def start(self, **options) -> subprocess.Popen:
+        self.server = gunicorn_start(self.env, self.port, self.log, **options)
+        return self.server
+
+
+@contextmanager
+def served(database: str, secret_key: str, keep_db: bool = False) -> Iterator[Served]:
+    """A fresh database of the bench's own and a free port; on an error, the tail of the
+    server's log goes to stderr; at the end gunicorn stops and the database is dropped."""
+    drop, pg_version = database_recreate(database)
+    port = free_port()
+    with tempfile.TemporaryFile(mode="w+") as log:
+        bench = Served(server_env(database, port, secret_key), port, pg_version, log)
+        try:
+            yield bench
+        except BaseException:
+            log.seek(0)
+            sys.stderr.write(log.read()[-4000:])
+            raise
+        finally:
+            gunicorn_stop(bench.server)
+            if not keep_db:
+                admin_sql(drop)
+
+
+def publish(heading: str, lines: list[str], write: bool) -> None:
+    """Prints the figures and, when `write`, puts them under `heading` in RESULTS.md."""
+    print("\n".join(lines))
+    if write:
+        write_results(heading, lines)
+        print(f"\nWritten to {RESULTS.relative_to(ROOT)}")
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -30,20 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _serve import (
-    RESULTS,
-    ROOT,
-    admin_sql,
-    database_recreate,
-    django_setup,
-    free_port,
-    gunicorn_start,
-    gunicorn_stop,
-    machine,
-    percentile,
-    server_env,
-    write_results,
-)
+from _serve import ROOT, django_setup, machine, percentile, publish, served
 from _watch import CpuWatch
 
 SECTION = "## Load (issue 8)"
@@ -314,33 +301,17 @@ def phases_plan(args, links: list[str], bare: list[list[int]]) -> tuple[Phase, l
 
 def main() -> int:
     args = parse_args()
-    drop, pg_version = database_recreate(args.database)
-    port = free_port()
-    env = server_env(args.database, port, SECRET_KEY)
-    server = None
-    with tempfile.TemporaryFile(mode="w+") as log:
-        try:
-            invited, started = args.experts + args.burst + WARM, args.experts + WARM
-            print(f"Seeding {args.database}: migrate, 1 survey, {invited + started} experts ...")
-            warm, phases = phases_plan(args, *seed(env, invited, started))
-            server = gunicorn_start(
-                env, port, log, args.worker_class, args.threads, args.keep_alive
-            )
-            for phase in [warm, *phases]:
-                phase_run(phase, port, server.pid, args.database)
-            lines = report(args, pg_version, warm, phases) + server_log_lines(log)
-        except BaseException:
-            log.seek(0)
-            sys.stderr.write(log.read()[-4000:])
-            raise
-        finally:
-            gunicorn_stop(server)
-            if not args.keep_db:
-                admin_sql(drop)
-    print("\n".join(lines))
-    if not args.no_results:
-        write_results(SECTION, lines)
-        print(f"\nWritten to {RESULTS.relative_to(ROOT)}")
+    with served(args.database, SECRET_KEY, args.keep_db) as bench:
+        invited, started = args.experts + args.burst + WARM, args.experts + WARM
+        print(f"Seeding {args.database}: migrate, 1 survey, {invited + started} experts ...")
+        warm, phases = phases_plan(args, *seed(bench.env, invited, started))
+        server = bench.start(
+            worker_class=args.worker_class, threads=args.threads, keep_alive=args.keep_alive
+        )
+        for phase in [warm, *phases]:
+            phase_run(phase, bench.port, server.pid, args.database)
+        lines = report(args, bench.pg_version, warm, phases) + server_log_lines(bench.log)
+    publish(SECTION, lines, not args.no_results)
     return 0
 
 

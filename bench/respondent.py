@@ -23,7 +23,6 @@ import random
 import re
 import secrets
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -31,20 +30,7 @@ from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
-from _serve import (
-    RESULTS,
-    ROOT,
-    admin_sql,
-    database_recreate,
-    django_setup,
-    free_port,
-    gunicorn_start,
-    gunicorn_stop,
-    machine,
-    percentile,
-    server_env,
-    write_results,
-)
+from _serve import django_setup, machine, percentile, publish, served
 
 SECTION = "## Respondent (issue 2)"
 SECRET_KEY = "bench-only-" + secrets.token_hex(32)
@@ -343,39 +329,24 @@ def report(args, pg_version, saturated, paced, weight) -> list[str]:
 
 def main() -> int:
     args = parse_args()
-    drop, pg_version = database_recreate(args.database)
-    port = free_port()
-    env = server_env(args.database, port, SECRET_KEY)
-    server = None
-    with tempfile.TemporaryFile(mode="w+") as log:
-        try:
-            print(f"Seeding {args.database}: migrate, 1 survey, {args.experts} experts ...")
-            links, response_ids = seed(env, args.experts)
-            server = gunicorn_start(env, port, log)
-            pairs = list(zip(links, response_ids, strict=True))
-            app = [Expert(port, link, rid, False) for link, rid in pairs]
-            bare = [Expert(port, link, rid, True) for link, rid in pairs]
-            for expert in app + bare:
-                expert.start()
-            print("Saturation phase ...")
-            saturated = {
-                kind: run_phase(app, bare, args, mix=kind, think=0.0) for kind in ("answer", "page")
-            }
-            print("Paced phase ...")
-            paced = run_phase(app, bare, args, mix="both", think=args.think)
-            lines = report(args, pg_version, saturated, paced, page_weight(port, links[0]))
-        except BaseException:
-            log.seek(0)
-            sys.stderr.write(log.read()[-4000:])
-            raise
-        finally:
-            gunicorn_stop(server)
-            if not args.keep_db:
-                admin_sql(drop)
-    print("\n".join(lines))
-    if not args.no_results:
-        write_results(SECTION, lines)
-        print(f"\nWritten to {RESULTS.relative_to(ROOT)}")
+    with served(args.database, SECRET_KEY, args.keep_db) as bench:
+        print(f"Seeding {args.database}: migrate, 1 survey, {args.experts} experts ...")
+        links, response_ids = seed(bench.env, args.experts)
+        bench.start()
+        port = bench.port
+        pairs = list(zip(links, response_ids, strict=True))
+        app = [Expert(port, link, rid, False) for link, rid in pairs]
+        bare = [Expert(port, link, rid, True) for link, rid in pairs]
+        for expert in app + bare:
+            expert.start()
+        print("Saturation phase ...")
+        saturated = {
+            kind: run_phase(app, bare, args, mix=kind, think=0.0) for kind in ("answer", "page")
+        }
+        print("Paced phase ...")
+        paced = run_phase(app, bare, args, mix="both", think=args.think)
+        lines = report(args, bench.pg_version, saturated, paced, page_weight(port, links[0]))
+    publish(SECTION, lines, not args.no_results)
     return 0
 
 
