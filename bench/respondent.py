@@ -19,26 +19,20 @@ import argparse
 import gzip
 import http.client
 import os
-import platform
 import random
 import re
 import secrets
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "RESULTS.md"
+from _serve import django_setup, machine, percentile, publish, served
+
 SECTION = "## Respondent (issue 2)"
-PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 SECRET_KEY = "bench-only-" + secrets.token_hex(32)
 MAX_THINK = 5.0
 TARGET_RATIO = 0.7
@@ -63,46 +57,13 @@ def parse_args():
     return parser.parse_args()
 
 
-# --- database and server ---------------------------------------------------------------
-
-
-def admin_sql(*statements: str) -> str:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
-        return conn.execute("SHOW server_version").fetchone()[0]
-
-
-def server_env(database: str, port: int) -> dict:
-    return {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": SECRET_KEY,
-        "DATABASE_URL": f"{PG_SERVER}/{database}",
-        "ROOT_URLCONF": "bench._bareapp",
-        "STATIC_MANIFEST": "0",
-        "SECURE_COOKIES": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-        "LOG_LEVEL": "WARNING",
-        "REDIS_URL": "",
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-        "PYTHONPATH": str(ROOT),
-    }
+# --- the survey ------------------------------------------------------------------------
 
 
 def seed(env: dict, experts: int) -> tuple[list[str], list[tuple[int, int]]]:
     """Migrate, then one open survey with `experts` started responses. Returns their link
     paths and (response id, survey id) pairs."""
-    os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "surveysite.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_setup(env)
     from django.db import connections
 
     from responses.fieldwork.services.experts import invitation_create
@@ -110,7 +71,6 @@ def seed(env: dict, experts: int) -> tuple[list[str], list[tuple[int, int]]]:
     from responses.links import link_secret
     from responses.respondent.services import response_start
 
-    call_command("migrate", verbosity=0, interactive=False)
     survey = survey_create(slug="bench", title="Benchmark survey")
     links, responses = [], []
     for n in range(experts):
@@ -121,29 +81,6 @@ def seed(env: dict, experts: int) -> tuple[list[str], list[tuple[int, int]]]:
         links.append(f"/s/{link_secret(invitation.link_nonce)}/")
     connections.close_all()
     return links, responses
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def gunicorn_start(env: dict, port: int, log) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "--chdir", str(ROOT), "--workers", "2"]
-    command += ["--worker-class", "sync", "--bind", f"127.0.0.1:{port}"]
-    command += ["--log-level", "warning", "surveysite.wsgi:application"]
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("gunicorn exited at start; its log follows.")
-        try:
-            if Client(port).request("GET", "/")[0] == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not answer within 30 s")
 
 
 # --- the simulated expert ----------------------------------------------------------------
@@ -305,13 +242,6 @@ def run_phase(app, bare, args, mix: str, think: float) -> dict[str, Tally]:
 # --- figures -----------------------------------------------------------------------------
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
-
-
 def figures(tally: Tally, kind: str) -> dict:
     values = tally.latencies[kind]
     return {
@@ -366,26 +296,6 @@ def page_weight(port: int, link: str) -> list[str]:
     return [f"Questionnaire page weight (page 1, 10 statements): {', '.join(cells)}; {total}."]
 
 
-def machine(pg_version: str) -> str:
-    import gunicorn
-
-    return (
-        f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"PostgreSQL {pg_version}, gunicorn {gunicorn.__version__} (2 sync workers)"
-    )
-
-
-def write_results(lines: list[str]) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    section = "\n".join([SECTION, "", *lines]).rstrip() + "\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + section
-    RESULTS.write_text(text)
-
-
 def report(args, pg_version, saturated, paced, weight) -> list[str]:
     rounds = f"{args.rounds}×{args.seconds:g} s per row, app and bare rounds interleaved"
     sat_lines, sat = table(
@@ -412,50 +322,31 @@ def report(args, pg_version, saturated, paced, weight) -> list[str]:
     ]
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    head = [f"Run {when} on {machine(pg_version)}; load average at the end {load}.", ""]
+    server = machine(pg_version, "2 sync workers")
+    head = [f"Run {when} on {server}; load average at the end {load}.", ""]
     return [*head, *verdict, "", *sat_lines, "", *paced_lines, "", *weight]
 
 
 def main() -> int:
     args = parse_args()
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.database):
-        raise SystemExit("--database: lowercase letters, digits and underscores only")
-    drop = f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)"
-    pg_version = admin_sql(drop, f"CREATE DATABASE {args.database}")
-    port = free_port()
-    env = server_env(args.database, port)
-    server = None
-    with tempfile.TemporaryFile(mode="w+") as log:
-        try:
-            print(f"Seeding {args.database}: migrate, 1 survey, {args.experts} experts ...")
-            links, response_ids = seed(env, args.experts)
-            server = gunicorn_start(env, port, log)
-            pairs = list(zip(links, response_ids, strict=True))
-            app = [Expert(port, link, rid, False) for link, rid in pairs]
-            bare = [Expert(port, link, rid, True) for link, rid in pairs]
-            for expert in app + bare:
-                expert.start()
-            print("Saturation phase ...")
-            saturated = {
-                kind: run_phase(app, bare, args, mix=kind, think=0.0) for kind in ("answer", "page")
-            }
-            print("Paced phase ...")
-            paced = run_phase(app, bare, args, mix="both", think=args.think)
-            lines = report(args, pg_version, saturated, paced, page_weight(port, links[0]))
-        except BaseException:
-            log.seek(0)
-            sys.stderr.write(log.read()[-4000:])
-            raise
-        finally:
-            if server is not None:
-                server.terminate()
-                server.wait(timeout=30)
-            if not args.keep_db:
-                admin_sql(drop)
-    print("\n".join(lines))
-    if not args.no_results:
-        write_results(lines)
-        print(f"\nWritten to {RESULTS.relative_to(ROOT)}")
+    with served(args.database, SECRET_KEY, args.keep_db) as bench:
+        print(f"Seeding {args.database}: migrate, 1 survey, {args.experts} experts ...")
+        links, response_ids = seed(bench.env, args.experts)
+        bench.start()
+        port = bench.port
+        pairs = list(zip(links, response_ids, strict=True))
+        app = [Expert(port, link, rid, False) for link, rid in pairs]
+        bare = [Expert(port, link, rid, True) for link, rid in pairs]
+        for expert in app + bare:
+            expert.start()
+        print("Saturation phase ...")
+        saturated = {
+            kind: run_phase(app, bare, args, mix=kind, think=0.0) for kind in ("answer", "page")
+        }
+        print("Paced phase ...")
+        paced = run_phase(app, bare, args, mix="both", think=args.think)
+        lines = report(args, bench.pg_version, saturated, paced, page_weight(port, links[0]))
+    publish(SECTION, lines, not args.no_results)
     return 0
 
 
