@@ -4,7 +4,7 @@ else out). No logic here: changes and deletions go through the services."""
 from django.contrib import admin
 
 from .fieldwork.services.experts import expert_save
-from .models import Answer, AuditEvent, Expert, Invitation, Response, Survey
+from .models import Answer, AuditEvent, Expert, Invitation, Response, Survey, SurveyItem
 from .results.services.counts import records_delete
 
 
@@ -18,13 +18,21 @@ class CountsKept(admin.ModelAdmin):
         records_delete(records=queryset)
 
 
+class SurveyItemInline(admin.TabularInline):
+    model = SurveyItem
+    fields = ("position", "statement", "section")
+    raw_id_fields = ("statement",)
+    extra = 0
+
+
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin):
     list_display = ("title", "slug", "status", "order", "opens_at", "closes_at")
     list_filter = ("status",)
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
-    filter_horizontal = ("statements", "collaborators")
+    filter_horizontal = ("collaborators",)
+    inlines = [SurveyItemInline]
 
 
 @admin.register(Expert)

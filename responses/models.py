@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -6,6 +8,16 @@ from django.db.models.functions import Lower
 from statements.models import Statement
 
 from .choices import COMMENT_MAX_LENGTH, GENDERS, SCALE, SCALE_VALUES, SECTOR_GROUPS
+
+
+def default_languages() -> list[str]:
+    return ["en"]
+
+
+def new_pseudonym() -> str:
+    """A respondent's id in every export: drawn at random once, never derived from ids or
+    emails (48 bits: a collision is refused by the unique constraint, and redrawn)."""
+    return "R" + secrets.token_hex(6)
 
 
 class Survey(models.Model):
@@ -31,9 +43,35 @@ class Survey(models.Model):
     closes_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
-    statements = models.ManyToManyField(Statement, related_name="surveys")
+    statements = models.ManyToManyField(Statement, related_name="surveys", through="SurveyItem")
     statements_per_page = models.PositiveSmallIntegerField(default=10)
     order = models.CharField(max_length=13, choices=Order.choices, default=Order.RANDOMIZED)
+
+    # Who is asking: shown to experts; the contact is the emails' Reply-To.
+    organisation = models.CharField(max_length=200, blank=True)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    # The privacy notice, in four parts.
+    privacy_controller = models.TextField(blank=True)
+    privacy_purpose = models.TextField(blank=True)
+    privacy_retention = models.TextField(blank=True)
+    privacy_rights = models.TextField(blank=True)
+    thank_you_message = models.TextField(blank=True)
+    results_sharing = models.TextField(blank=True, help_text="When and where results are shared.")
+    estimated_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    # Languages: `language` is the one the survey's own fields are written in; `languages`
+    # are all it offers (that one included); `translations` holds the survey's texts in each
+    # further language, {code: {field: text}} (statements: statements.StatementTranslation).
+    language = models.CharField(max_length=8, default="en")
+    languages = models.JSONField(default=default_languages, blank=True)
+    translations = models.JSONField(default=dict, blank=True)
+
+    # Background questions: the paper's sector and gender questions, each optional, with
+    # option labels the researchers may reword ({"sector": {code: label}, "gender": {...}}).
+    ask_sector = models.BooleanField(default=True)
+    ask_gender = models.BooleanField(default=True)
+    background_labels = models.JSONField(default=dict, blank=True)
 
     # Fieldwork (researchers)
     owner = models.ForeignKey(
@@ -77,6 +115,41 @@ class Survey(models.Model):
         return self.title
 
 
+class Section(models.Model):
+    """A titled group of a survey's statements, shown to experts in its position."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    translations = models.JSONField(default=dict, blank=True)  # {code: title}
+
+    class Meta:
+        ordering = ["survey", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyItem(models.Model):
+    """A statement in a survey: its position in the questionnaire order, and its section."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="items")
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
+
+    class Meta:
+        ordering = ["survey", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "statement"], name="survey_item_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}: {self.position}. {self.statement_id}"
+
+
 class Expert(models.Model):
     """A person on one survey's expert list. The same person on another survey's list is
     another row: each team edits, deletes and anonymises only its own."""
@@ -87,6 +160,8 @@ class Expert(models.Model):
     sector = models.CharField(max_length=20, choices=SECTOR_GROUPS, blank=True)
     affiliation = models.CharField(max_length=300, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
+    # The language to invite them in, when known (one of the survey's languages).
+    language = models.CharField(max_length=8, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -122,6 +197,8 @@ class Invitation(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.TextField(blank=True)
+    # A researcher's own walk-through: out of rates, results and exports unless asked for.
+    is_test = models.BooleanField(default=False)
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
 
@@ -148,7 +225,13 @@ class Response(models.Model):
     sectors = models.JSONField(default=list, blank=True)
     gender = models.CharField(max_length=20, choices=GENDERS, blank=True)
     open_answer = models.TextField(blank=True)
+    # The language the expert answered in; the wording they saw is frozen in it.
+    language = models.CharField(max_length=8, blank=True)
+    # The respondent's id in every export and format, the same at every download.
+    pseudonym = models.CharField(max_length=16, unique=True, default=new_pseudonym, editable=False)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Withdrawn by the researchers (the expert asked): out of the results, kept on record.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

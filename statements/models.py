@@ -34,3 +34,25 @@ class Statement(models.Model):
     @property
     def is_provisional(self) -> bool:
         return self.wording == self.Wording.PROVISIONAL
+
+
+class StatementTranslation(models.Model):
+    """A statement's title and text in another language. Frozen, like the original, once an
+    expert has answered the statement in that language."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=8)
+    title = models.CharField(max_length=200)
+    text = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["statement", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "language"], name="statement_translation_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} [{self.language}]: {self.title}"

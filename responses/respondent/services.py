@@ -69,7 +69,8 @@ def statement_order_draw(*, survey: Survey) -> list[int]:
     """The order shown to one respondent, drawn once at the first start."""
     if survey.order == Survey.Order.PAPER:
         return list(survey.statements.order_by("number").values_list("pk", flat=True))
-    ids = list(survey.statements.order_by("questionnaire_position").values_list("pk", flat=True))
+    # The survey's own order: the positions its researchers gave the statements.
+    ids = list(survey.items.order_by("position", "pk").values_list("statement_id", flat=True))
     if survey.order == Survey.Order.RANDOMIZED:
         random.Random(secrets.randbits(128)).shuffle(ids)
     return ids

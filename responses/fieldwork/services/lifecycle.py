@@ -15,7 +15,16 @@ from statements.models import Statement
 
 from ... import links
 from ...audit import audit_log
-from ...models import AuditEvent, EmailDelivery, Expert, Invitation, Job, Response, Survey
+from ...models import (
+    AuditEvent,
+    EmailDelivery,
+    Expert,
+    Invitation,
+    Job,
+    Response,
+    Survey,
+    SurveyItem,
+)
 from .experts import JOB_KIND as IMPORT_JOB_KIND
 
 ERROR_SLUG_TAKEN = "A survey with the slug '{slug}' already exists."
@@ -84,7 +93,9 @@ def survey_create(
         raise SurveyError(ERROR_SLUG_TAKEN.format(slug=slug))
     if closes_at is not None and closes_at <= timezone.now():
         raise SurveyError(ERROR_CLOSING_DATE)
-    statements = list(Statement.objects.values_list("pk", flat=True))
+    statements = list(
+        Statement.objects.order_by("questionnaire_position").values_list("pk", flat=True)
+    )
     if not statements:
         raise SurveyError(ERROR_NO_STATEMENTS)
     survey = Survey.objects.create(
@@ -97,7 +108,10 @@ def survey_create(
         introduction=DEFAULT_INTRODUCTION,
         consent_text=DEFAULT_CONSENT,
     )
-    survey.statements.set(statements)
+    SurveyItem.objects.bulk_create(
+        SurveyItem(survey=survey, statement_id=pk, position=position)
+        for position, pk in enumerate(statements, start=1)
+    )
     audit_log(action="survey.created", survey=survey, actor=owner, data={"slug": slug})
     return survey
 
