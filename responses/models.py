@@ -91,10 +91,21 @@ class Survey(models.Model):
     reminder_body = models.TextField(blank=True)
     reminder_days = models.JSONField(default=list, blank=True)
     reminder_max = models.PositiveSmallIntegerField(default=2)
+    # Reminders skip anyone emailed in the last this many days.
+    reminder_quiet_days = models.PositiveSmallIntegerField(default=3)
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Results (analysis)
     min_group_size = models.PositiveSmallIntegerField(default=5)
+    # AAPOR: an unsubmitted response that answered at least this share (percent) of the
+    # statements is a partial, below it a break-off.
+    partial_threshold = models.PositiveSmallIntegerField(default=50)
+    # The consensus rule, chosen before data collection: {} for none, else e.g.
+    # {"kind": "agree_pct", "threshold": 75, "every_sector": false}. Frozen when the survey
+    # opens (the time and a fingerprint of the rule); a later change is a ConsensusDeviation.
+    consensus_rule = models.JSONField(default=dict, blank=True)
+    consensus_frozen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    consensus_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     results_stale_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -113,6 +124,56 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ConsensusDeviation(models.Model):
+    """A change to the consensus rule after it was frozen: recorded, with its reason, and
+    shown on the results page and in the codebook."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="deviations")
+    created_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    reason = models.TextField()
+    rule_before = models.JSONField()
+    rule_after = models.JSONField()
+    fingerprint_before = models.CharField(max_length=64)
+    fingerprint_after = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["survey", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Consensus rule of survey {self.survey_id} changed {self.created_at:%Y-%m-%d}"
+
+
+class ScheduledSend(models.Model):
+    """Invitations or reminders to send at a time of the researchers' choosing; beat sends
+    them then (to those of the listed invitations that can still be written to)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Scheduled"
+        DONE = "done", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="scheduled_sends")
+    kind = models.CharField(max_length=10)  # EmailDelivery.Kind
+    send_at = models.DateTimeField(db_index=True)
+    invitation_ids = models.JSONField(default=list)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
+    queued = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["send_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for survey {self.survey_id} at {self.send_at:%Y-%m-%d %H:%M}"
 
 
 class Section(models.Model):
