@@ -221,5 +221,5 @@ def test_results_pages_use_the_researcher_base_with_sign_out(
         args.append(recompute_job_create(survey=computed_survey).pk)
     page = client.get(reverse(f"research:{name}", args=args)).content.decode()
     assert "Django administration" not in page
-    assert '<div id="site-name"><a href="/research/">surveysite</a></div>' in page
-    assert 'id="logout-form"' in page and "rita" in page
+    assert '<a class="research-brand" href="/research/">surveysite' in page
+    assert 'action="/research/logout/"' in page and "rita" in page

@@ -1,0 +1,56 @@
+"""The researcher area's navigation: the survey's tabs (the current one marked) and the
+surveys a researcher can switch to, for templates/research/base.html. A context processor,
+so that every researcher page gets them whatever view renders it."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from .access import surveys_for_user
+
+# (tab, label, the URL names that belong to it). A page whose URL name is in no list marks
+# no tab.
+TABS = [
+    ("dashboard", "Dashboard", {"dashboard", "open", "close", "anonymise"}),
+    (
+        "invitations",
+        "Invitations",
+        {"invitations", "invitations_bulk", "invitation", "invitation_action", "delivery_resend"},
+    ),
+    ("import", "Import experts", {"import", "import_preview", "import_confirm"}),
+    ("emails", "Emails and reminders", {"emails", "email_preview"}),
+    ("results", "Results", {"results", "results_job", "results_recompute"}),
+    ("audit", "Audit log", {"audit"}),
+]
+SWITCHER_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Tab:
+    label: str
+    url: str
+    current: bool
+
+
+def survey_tabs(*, slug: str, url_name: str) -> list[Tab]:
+    return [
+        Tab(label, reverse(f"research:{name}", args=[slug]), url_name in names)
+        for name, label, names in TABS
+    ]
+
+
+def research_navigation(request) -> dict:
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.namespace != "research":
+        return {}
+    context = {}
+    user = request.user
+    if user.is_authenticated and user.is_staff:
+        # Lazy: a page that shows no switcher runs no query for it.
+        context["research_surveys"] = lambda: list(
+            surveys_for_user(user).only("pk", "slug", "title").order_by("title")[:SWITCHER_SIZE]
+        )
+    slug = match.kwargs.get("slug")
+    if slug:
+        context["research_tabs"] = survey_tabs(slug=slug, url_name=match.url_name)
+    return context
