@@ -27,6 +27,7 @@ def test_researcher_signs_in_reaches_the_dashboard_and_signs_out(
     sign_in(page, "rita-password-1")
     page.wait_for_url(f"**/research/{survey.slug}/")
     assert page.locator("h1").inner_text() == survey.title
+    page.locator(".research-user summary").click()  # the user menu holds the sign-out
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/research/login/")
     page.goto(live_server.url + f"/research/{survey.slug}/")
