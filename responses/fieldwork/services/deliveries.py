@@ -164,7 +164,12 @@ class BatchOutcome:
     transient: dict = field(default_factory=dict)  # delivery id -> error, claim released
 
 
-def _claim(delivery: EmailDelivery) -> bool:
+@transaction.atomic
+def _claim(delivery: EmailDelivery, *, after_sent: EmailDelivery | None) -> bool:
+    """Claim `delivery`, after writing down that `after_sent`, the email sent just before,
+    went out: one commit per email, not two."""
+    if after_sent is not None:
+        _sent_write(after_sent)
     return bool(
         EmailDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING).update(
             status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
@@ -175,16 +180,18 @@ def _claim(delivery: EmailDelivery) -> bool:
 def deliveries_send(*, delivery_ids: list[int], connection=None) -> BatchOutcome:
     """Send a batch over one connection. Each email is claimed on its own by a conditional
     update right before it goes out, so a repeated or concurrent batch never sends twice,
-    and its outcome is written right after (one small transaction per email): a worker
-    killed mid-batch leaves at most the email it was sending 'sending', which the sweep
-    marks 'unknown' (never resent by itself, the side to err on), and the rest 'pending',
-    which the sweep queues again. An email that cannot be built fails alone."""
+    and its outcome is written right after it, in the transaction that claims the next: a
+    worker killed mid-batch leaves at most the email it was sending 'sending', which the
+    sweep marks 'unknown' (never resent by itself, the side to err on), and the rest
+    'pending', which the sweep queues again. An email that cannot be built fails alone."""
     outcome = BatchOutcome()
     deliveries = EmailDelivery.objects.select_related(
         "invitation__survey", "invitation__expert"
     ).filter(pk__in=delivery_ids, status=Status.PENDING)
+    sent = None  # handed to the mail server, not yet written down
     for delivery in deliveries.order_by("pk"):
-        if not _claim(delivery):
+        claimed, sent = _claim(delivery, after_sent=sent), None
+        if not claimed:
             continue
         reason = _still_wanted(delivery.invitation)
         if reason:
@@ -206,8 +213,10 @@ def deliveries_send(*, delivery_ids: list[int], connection=None) -> BatchOutcome
                 delivery_fail(delivery_id=delivery.pk, reason=str(error))
                 outcome.failed += 1
             continue
-        delivery_sent(delivery=delivery)
+        sent = delivery
         outcome.sent += 1
+    if sent is not None:
+        delivery_sent(delivery=sent)
     return outcome
 
 
@@ -233,6 +242,10 @@ def _delivery_close(delivery: EmailDelivery, status: str, error: str = "") -> No
 @transaction.atomic
 def delivery_sent(*, delivery: EmailDelivery) -> None:
     """The mail server took it: the delivery, its invitation and the audit log say so."""
+    _sent_write(delivery)
+
+
+def _sent_write(delivery: EmailDelivery) -> None:
     now = timezone.now()
     EmailDelivery.objects.filter(pk=delivery.pk).update(status=Status.SENT, error="", sent_at=now)
     invitations = Invitation.objects.filter(pk=delivery.invitation_id)
