@@ -18,6 +18,7 @@ from responses.links import link_secret
 from responses.models import Survey
 from responses.respondent.session import SESSION_COOKIE
 from statements.services import statements_load
+from tests.factories import celery_publishing_to, free_port
 
 
 @pytest.fixture(autouse=True)
@@ -152,6 +153,15 @@ def require(condition: bool, reason: str) -> None:
     if os.environ.get("REQUIRE_SERVICES") == "1":
         pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
     pytest.skip(reason)
+
+
+@pytest.fixture
+def dead_broker(transactional_db, settings):
+    """Redis down: Celery publishes, not eagerly, to a port where nothing listens. The
+    data is committed (transactional_db), so on-commit publishing runs as in a request."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with celery_publishing_to(f"redis://127.0.0.1:{free_port()}/0") as app:
+        yield app
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ exercises the same paths (the kept counts among them)."""
 
 import contextlib
 import itertools
+import socket
 
 from django.test import override_settings
 from django.urls import reverse
@@ -62,12 +63,42 @@ def research_url(name, survey, *args):
     return reverse(f"research:{name}", args=[survey.slug, *args])
 
 
-def worker_killed_while_sending(*, kind: str = "invitation") -> EmailDelivery:
+def worker_killed_while_sending(*, kind: str = "invitation", after: int = 0) -> EmailDelivery:
     """Give the pending emails of `kind` to a batch whose worker is SIGKILLed just after the
-    mail server took the first one: that one is left 'sending', the rest pending."""
+    mail server took the one after the first `after`: that one is left 'sending', the
+    ones after it pending. Returns it."""
     pending = EmailDelivery.objects.filter(kind=kind, status=EmailDelivery.Status.PENDING)
-    ids = list(pending.values_list("pk", flat=True))
+    ids = sorted(pending.values_list("pk", flat=True))
     backend = "tests.fieldwork.backends.DyingBackend"
+    backends.SURVIVES["messages_left"] = after
     with override_settings(EMAIL_BACKEND=backend), contextlib.suppress(backends.WorkerKilled):
         deliveries.deliveries_send(delivery_ids=ids)
-    return EmailDelivery.objects.get(pk=min(ids))
+    return EmailDelivery.objects.get(pk=ids[after])
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (the kernel's choice, released at once)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def celery_publishing_to(url: str):
+    """The Celery app publishing to the broker at `url` instead of running tasks eagerly.
+    Celery keeps a pool of connections to the broker it used first: drop it both ways."""
+    from surveysite.celery import app
+
+    def forget_connections():
+        app.pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    forget_connections()
+    app.conf.broker_url, app.conf.task_always_eager = url, False
+    try:
+        yield app
+    finally:
+        forget_connections()
+        app.conf.broker_url, app.conf.task_always_eager = saved

@@ -29,6 +29,10 @@ FILTER_KEYS = ("state", "sector", "delivery", "q", "sort")
 MESSAGE_IMPORTED = "Imported {count} experts. Their invitations are ready to send."
 MESSAGE_QUEUED = "{count} email(s) queued. They go out in the background."
 MESSAGE_NOTHING = "No email queued: none of the selected experts can be written to now."
+MESSAGE_WAITING = (
+    "No new email queued: {count} email(s) to the selected experts are queued already and go "
+    "out when the worker takes them."
+)
 MESSAGE_BAD_ACTION = "Choose an action."
 MESSAGE_RESENT = "The email is queued again. It goes out in the background."
 MESSAGE_QUEUED_LATER = (
@@ -122,7 +126,11 @@ def _bulk_run(request, survey, action, targets) -> str:
     if action in ("send", "remind"):
         send = deliveries.invitations_send if action == "send" else reminders.reminders_send
         count = send(survey=survey, invitations=targets, actor=user)
-        return MESSAGE_QUEUED.format(count=count) if count else MESSAGE_NOTHING
+        if count:
+            return MESSAGE_QUEUED.format(count=count)
+        kind = EmailDelivery.Kind.INVITATION if action == "send" else EmailDelivery.Kind.REMINDER
+        waiting = selectors.deliveries_waiting_count(targets, kind=kind)
+        return MESSAGE_WAITING.format(count=waiting) if waiting else MESSAGE_NOTHING
     if action == "bounce":
         reason = request.POST.get("reason", "")
         count = lifecycle.invitations_mark_bounced(
