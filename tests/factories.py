@@ -3,8 +3,10 @@ exercises the same paths (the kept counts among them)."""
 
 import contextlib
 import itertools
+import os
 import socket
 
+import pytest
 from django.test import override_settings
 from django.urls import reverse
 
@@ -74,6 +76,16 @@ def worker_killed_while_sending(*, kind: str = "invitation", after: int = 0) -> 
     with override_settings(EMAIL_BACKEND=backend), contextlib.suppress(backends.WorkerKilled):
         deliveries.deliveries_send(delivery_ids=ids)
     return EmailDelivery.objects.get(pk=ids[after])
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip the test (and say why) when a service it needs is missing; CI sets
+    REQUIRE_SERVICES=1 so that a missing service fails the run instead."""
+    if condition:
+        return
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
 
 
 def free_port() -> int:

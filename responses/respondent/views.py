@@ -23,8 +23,8 @@ from .session import (
 
 logger = logging.getLogger(__name__)
 MESSAGE_UNAVAILABLE = (
-    "Not saved yet: the survey's server cannot reach its database just now. Your choice "
-    "stays on screen and is saved by itself as soon as the server is back."
+    "Not saved yet: the server cannot save just now. Your choice stays on screen and is "
+    "saved by itself."
 )
 
 
