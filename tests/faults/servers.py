@@ -87,7 +87,8 @@ class Postgres:
         self.folder = Path(tempfile.mkdtemp(prefix="surveysite-faults-pg-"))
         self.data = self.folder / "data"
         self.port = free_port()
-        shutil.chown(self.folder, "postgres", "postgres")
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
 
     def _as_postgres(self, *command: str, check: bool = True):
         runner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
