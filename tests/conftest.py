@@ -150,8 +150,9 @@ def many_invitations(survey):
 def dead_broker(transactional_db, settings):
     """Redis down: Celery publishes, not eagerly, to a port where nothing listens. The
     data is committed (transactional_db), so on-commit publishing runs as in a request."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     with celery_publishing_to(f"redis://127.0.0.1:{free_port()}/0") as app:
+        # After the app saved its own eager setting, which reads this one.
+        settings.CELERY_TASK_ALWAYS_EAGER = False
         yield app
 
 

@@ -98,11 +98,11 @@ def free_port() -> int:
 @contextlib.contextmanager
 def celery_publishing_to(url: str):
     """The Celery app publishing to the broker at `url` instead of running tasks eagerly.
-    Celery keeps a pool of connections to the broker it used first: drop it both ways."""
+    The app keeps the pools of the broker it used first (kombu's, shared by broker URL, so
+    never closed here): it forgets them both ways, and picks those of the URL it has."""
     from surveysite.celery import app
 
     def forget_connections():
-        app.pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
 
