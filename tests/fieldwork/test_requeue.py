@@ -225,3 +225,33 @@ def test_invitation_page_shows_why_an_email_could_not_be_built(
     html = page.content.decode()
     assert "<td>Failed</td>" in html
     assert "Not sent: the email could not be built" in html
+
+
+@pytest.mark.parametrize("kind", ["invitation", "reminder"])
+def test_every_email_of_a_batch_is_written_down_alike(
+    survey, invitation, other_invitation, kind, django_capture_on_commit_callbacks
+):
+    # The first of two goes through the statement that claims the next (outcomes.py on
+    # PostgreSQL), the last through the ORM's path: both write the same rows.
+    with django_capture_on_commit_callbacks(execute=kind == "reminder"):
+        deliveries.invitations_send(survey=survey, invitations=Invitation.objects.all())
+    if kind == "reminder":
+        reminders.reminders_send(survey=survey, invitations=Invitation.objects.all())
+    ids = list(EmailDelivery.objects.filter(kind=kind).order_by("pk").values_list("pk", flat=True))
+    assert deliveries.deliveries_send(delivery_ids=ids).sent == 2
+    rows = EmailDelivery.objects.filter(kind=kind).order_by("pk")
+    assert [(d.status, d.error, d.sent_at is not None) for d in rows] == [
+        (Status.SENT, "", True)
+    ] * 2
+    action = "expert.invited" if kind == "invitation" else "expert.reminded"
+    events = AuditEvent.objects.filter(action=action).order_by("invitation_id")
+    expected_data = {} if kind == "invitation" else {"round": 1}
+    assert [(e.invitation_id, e.survey_id, e.actor_id, e.actor_label, e.data) for e in events] == [
+        (invitation.pk, survey.pk, None, "system", expected_data),
+        (other_invitation.pk, survey.pk, None, "system", expected_data),
+    ]
+    for row in Invitation.objects.all():
+        if kind == "invitation":
+            assert row.sent_at is not None
+        else:
+            assert (row.reminders_sent, row.last_reminded_at is not None) == (1, True)
