@@ -14,6 +14,7 @@ from tests.faults.servers import (
     Gunicorn,
     Postgres,
     Redis,
+    SlowSMTP,
     Worker,
     postgres_binaries,
     site_env,
@@ -66,6 +67,25 @@ def own_redis(tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def mail_server():
+    """A mail server of the test's own; set its `delay` to slow it down."""
+    server = SlowSMTP(delay=0).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def broker_site(fault_database, own_redis, mail_dir, mail_server):
+    """The environment of the site on our PostgreSQL and Redis, mailing to mail_server."""
+    return site_env(
+        database_url=fault_database,
+        redis_url=own_redis.url,
+        mail_dir=mail_dir,
+        smtp_port=mail_server.port,
+    )
 
 
 @pytest.fixture

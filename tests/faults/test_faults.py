@@ -17,7 +17,6 @@ from responses.respondent.views import MESSAGE_UNAVAILABLE
 from responses.results.views import MESSAGE_RECOMPUTE_LATER
 from tests.faults.servers import (
     Client,
-    SlowSMTP,
     act,
     answer_values,
     site_env,
@@ -84,15 +83,9 @@ def answers_lost(experts, tally) -> int:
 
 
 def test_redis_killed_then_frozen_while_experts_answer_and_a_researcher_sends(
-    fault_database, own_redis, mail_dir, started
+    broker_site, own_redis, mail_server, started
 ):
-    smtp = SlowSMTP(delay=0).start()
-    env = site_env(
-        database_url=fault_database,
-        redis_url=own_redis.url,
-        mail_dir=mail_dir,
-        smtp_port=smtp.port,
-    )
+    env, smtp = broker_site, mail_server
     seeded = act(env, "seed", experts=12)
     site = started("gunicorn", env)
     experts = [Expert(site.url, secret) for secret in seeded["secrets"]]
@@ -125,7 +118,6 @@ def test_redis_killed_then_frozen_while_experts_answer_and_a_researcher_sends(
     )
     wait_until(lambda: stored(env)["jobs"] == ["done"], 60, "the recompute did not run")
     tally = stored(env)
-    smtp.stop()
     sent = Counter(smtp.accepted)
     autosaves = sum((e.statuses for e in experts), Counter())
     print(
@@ -149,15 +141,10 @@ def test_redis_killed_then_frozen_while_experts_answer_and_a_researcher_sends(
 
 
 def test_worker_killed_mid_batch_sends_each_email_once_or_marks_it_unknown(
-    fault_database, own_redis, mail_dir, started
+    broker_site, mail_server, started
 ):
-    smtp = SlowSMTP(delay=0.02).start()
-    env = site_env(
-        database_url=fault_database,
-        redis_url=own_redis.url,
-        mail_dir=mail_dir,
-        smtp_port=smtp.port,
-    )
+    env, smtp = broker_site, mail_server
+    smtp.delay = 0.02  # 300 emails take seconds: the kill lands mid-batch
     experts = 300
     act(env, "seed", experts=experts, consented=False)
     worker = started("worker", env)
@@ -175,7 +162,6 @@ def test_worker_killed_mid_batch_sends_each_email_once_or_marks_it_unknown(
     )
     time.sleep(1)  # a duplicate would arrive now
     final = stored(env)
-    smtp.stop()
     sent = Counter(smtp.accepted)
     outcome = Counter(final["deliveries"].values())
     unrecorded = [email for email in accepted_at_kill if killed["deliveries"][email] != "sent"]
