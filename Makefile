@@ -39,8 +39,9 @@ check: install
 		ALLOWED_HOSTS=survey.example.org SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_PRELOAD=1 SECURE_SSL_REDIRECT=1 \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# loadgroup: the fault tests (tests/faults) share one worker, and so one PostgreSQL of their own.
 test: lint check
-	DEBUG=0 $(BIN)/python -m pytest -n $${PYTEST_WORKERS:-auto}
+	DEBUG=0 $(BIN)/python -m pytest -n $${PYTEST_WORKERS:-auto} --dist loadgroup
 
 # The production shape on one machine, as the Procfile lists it: gunicorn (whitenoise serves the
 # static files), a Celery worker and beat, after migrate and collectstatic. Needs PostgreSQL,

@@ -160,11 +160,29 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # WAL lets the page render while an autosave writes; IMMEDIATE avoids lock upgrades.
+    # `timeout`: how long a write waits for another's lock (SQLite's busy timeout, s).
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that is down, frozen or overloaded must not hold a request until gunicorn kills
+    # it: connecting gives up after DATABASE_CONNECT_TIMEOUT, a statement after
+    # DATABASE_STATEMENT_TIMEOUT, and the server ends a session left idle inside a transaction
+    # (a process stuck between two statements keeps its locks) after
+    # DATABASE_IDLE_IN_TRANSACTION_TIMEOUT. Long jobs raise their own limit locally (the
+    # recount, results/services/counts.py).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
+            "options": (
+                f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT', 20)}s "
+                "-c idle_in_transaction_session_timeout="
+                f"{env_int('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT', 60)}s"
+            ),
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -312,12 +330,24 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing never hangs a request on a broker that is down or frozen (kombu's defaults wait
+# forever for a reply, and retry the publish three times): connecting and each reply give up
+# after BROKER_TIMEOUT seconds, and a publish is retried once, at once (a frozen broker then
+# costs a request about three timeouts). A publish that still fails raises; the rows it was
+# for are already committed, and the beat's sweeps queue them again (responses/broker.py).
+# The worker's own BRPOP waits 1 s for a reply that it reads only once it is there.
+BROKER_TIMEOUT = env_int("BROKER_TIMEOUT", 1)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": BROKER_TIMEOUT,
+    "socket_connect_timeout": BROKER_TIMEOUT,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0}
+# Submissions only mark results stale; this recomputes each stale survey once a minute, and
+# first queues again the recompute jobs whose task was lost (still pending after a minute).
+RESULTS_REFRESH_SECONDS = env_int("RESULTS_REFRESH_SECONDS", 60)
 CELERY_BEAT_SCHEDULE: dict = {
-    # Submissions only mark results stale; this recomputes each stale survey once a minute.
-    "results-refresh-stale": {
-        "task": "results.refresh_stale",
-        "schedule": env_int("RESULTS_REFRESH_SECONDS", 60),
-    },
+    "results-refresh-stale": {"task": "results.refresh_stale", "schedule": RESULTS_REFRESH_SECONDS},
 }
 # Fieldwork: close surveys on their date, then queue the scheduled reminders that are due.
 # Both are idempotent (conditional updates, one delivery row per round), so a beat that
@@ -332,10 +362,13 @@ CELERY_BEAT_SCHEDULE["fieldwork-reminders-due"] = {
 }
 # A delivery still 'sending' this long after its claim was left by a worker that died: the
 # sweep marks it 'unknown' (it may have gone out) and never resends it by itself. Longer than
-# a task may run, so that it never marks an email a live worker is still sending.
+# a task may run, so that it never marks an email a live worker is still sending. The same
+# sweep then queues again the deliveries still 'pending' a minute after their task was due
+# (the broker was down when they were queued, or their worker died before taking them).
+FIELDWORK_SWEEP_SECONDS = env_int("FIELDWORK_SWEEP_SECONDS", 60)
 CELERY_BEAT_SCHEDULE["fieldwork-deliveries-sweep"] = {
     "task": "fieldwork.deliveries_sweep",
-    "schedule": env_int("FIELDWORK_SWEEP_SECONDS", 60),
+    "schedule": FIELDWORK_SWEEP_SECONDS,
 }
 FIELDWORK_SENDING_TIMEOUT_MINUTES = env_int("FIELDWORK_SENDING_TIMEOUT_MINUTES", 15)
 if FIELDWORK_SENDING_TIMEOUT_MINUTES * 60 <= CELERY_TASK_TIME_LIMIT:

@@ -19,7 +19,7 @@ from responses.links import link_secret
 from responses.models import Survey
 from responses.respondent.session import SESSION_COOKIE
 from statements.services import statements_load
-from tests.factories import free_port
+from tests.factories import celery_publishing_to, free_port, require
 
 
 @pytest.fixture(autouse=True)
@@ -163,14 +163,15 @@ def many_invitations(survey):
     return make
 
 
-# Services. Without them the tests that need them are skipped and say why; CI sets
-# REQUIRE_SERVICES=1 so that a missing service fails the run instead.
-def require(condition: bool, reason: str) -> None:
-    if condition:
-        return
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
-    pytest.skip(reason)
+# Services. Without them the tests that need them are skipped and say why (`require`).
+@pytest.fixture
+def dead_broker(transactional_db, settings):
+    """Redis down: Celery publishes, not eagerly, to a port where nothing listens. The
+    data is committed (transactional_db), so on-commit publishing runs as in a request."""
+    with celery_publishing_to(f"redis://127.0.0.1:{free_port()}/0") as app:
+        # After the app saved its own eager setting, which reads this one.
+        settings.CELERY_TASK_ALWAYS_EAGER = False
+        yield app
 
 
 @pytest.fixture

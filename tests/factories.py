@@ -5,6 +5,7 @@ import contextlib
 import http.client
 import http.cookiejar
 import itertools
+import os
 import re
 import socket
 import ssl
@@ -85,15 +86,17 @@ def research_url(name, survey, *args):
     return reverse(f"research:{name}", args=[survey.slug, *args])
 
 
-def worker_killed_while_sending(*, kind: str = "invitation") -> EmailDelivery:
+def worker_killed_while_sending(*, kind: str = "invitation", after: int = 0) -> EmailDelivery:
     """Give the pending emails of `kind` to a batch whose worker is SIGKILLed just after the
-    mail server took the first one: that one is left 'sending', the rest pending."""
+    mail server took the one after the first `after`: that one is left 'sending', the
+    ones after it pending. Returns it."""
     pending = EmailDelivery.objects.filter(kind=kind, status=EmailDelivery.Status.PENDING)
-    ids = list(pending.values_list("pk", flat=True))
+    ids = sorted(pending.values_list("pk", flat=True))
     backend = "tests.fieldwork.backends.DyingBackend"
+    backends.SURVIVES["messages_left"] = after
     with override_settings(EMAIL_BACKEND=backend), contextlib.suppress(backends.WorkerKilled):
         deliveries.deliveries_send(delivery_ids=ids)
-    return EmailDelivery.objects.get(pk=min(ids))
+    return EmailDelivery.objects.get(pk=ids[after])
 
 
 # Pages served under a strict Content-Security-Policy carry no inline code.
@@ -112,10 +115,21 @@ def inline_code(html: str) -> list[str]:
     return [pattern.pattern for pattern in INLINE_CODE if pattern.search(html)]
 
 
+def require(condition: bool, reason: str) -> None:
+    """Skip the test (and say why) when a service it needs is missing; CI sets
+    REQUIRE_SERVICES=1 so that a missing service fails the run instead."""
+    if condition:
+        return
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
 # --- servers the tests start (gunicorn, nginx), on free loopback ports -------------------
 
 
 def free_port() -> int:
+    """A loopback port nothing listens on (the kernel's choice, released at once)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -268,3 +282,24 @@ def session_invitation_id(client) -> int | None:
     request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
     link = session_link(request)
     return link and link.invitation_id
+
+
+@contextlib.contextmanager
+def celery_publishing_to(url: str):
+    """The Celery app publishing to the broker at `url` instead of running tasks eagerly.
+    The app keeps the pools of the broker it used first (kombu's, shared by broker URL, so
+    never closed here): it forgets them both ways, and picks those of the URL it has."""
+    from surveysite.celery import app
+
+    def forget_connections():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    forget_connections()
+    app.conf.broker_url, app.conf.task_always_eager = url, False
+    try:
+        yield app
+    finally:
+        forget_connections()
+        app.conf.broker_url, app.conf.task_always_eager = saved

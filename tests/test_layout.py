@@ -12,7 +12,7 @@ APP = ROOT / "responses"
 ROOMS = ("respondent", "fieldwork", "results")
 
 # Layer of a module by its role; an import may only go to the same layer or a lower one.
-SHARED = {"links", "audit", "access", "uploads"}
+SHARED = {"links", "audit", "access", "uploads", "broker"}
 TOP = {"views", "admin", "tasks", "urls", "session", "templatetags", "management"}
 
 

@@ -243,6 +243,15 @@ def deliveries_unknown_count(survey) -> int:
     return unknown.filter(invitation__survey=survey).count()
 
 
+def deliveries_waiting_count(invitations, *, kind: str) -> int:
+    """Emails of `kind` to these invitations queued and not yet out: a second Send while
+    the worker or the broker is away finds them waiting."""
+    waiting = (EmailDelivery.Status.PENDING, EmailDelivery.Status.SENDING)
+    return EmailDelivery.objects.filter(
+        invitation__in=invitations, kind=kind, status__in=waiting
+    ).count()
+
+
 def days_left(survey, now: datetime | None = None) -> int | None:
     if survey.closes_at is None:
         return None

@@ -1,23 +1,19 @@
 """Tasks of the fieldwork, thin: keyword-only *_id arguments, a stable name, one service call
-each: invitation and reminder emails, sweeping the ones whose worker died, scheduled
-reminders, closing surveys on their date."""
+each: invitation and reminder emails, sweeping the ones whose task or worker was lost,
+scheduled reminders, closing surveys on their date."""
 
 import contextlib
 import smtplib
 
 from celery import shared_task
-from django.conf import settings
 from django.core.mail import get_connection
 
+from ..broker import BrokerUnavailable, publish
 from ..models import EmailDelivery
 from .services import deliveries, lifecycle, reminders
 
-MAX_RETRIES = 6
-
-
-def retry_countdown(retries: int) -> int:
-    """Exponential backoff: base, 2 x base, 4 x base, ... seconds."""
-    return getattr(settings, "FIELDWORK_EMAIL_RETRY_BASE", 30) * 2**retries
+MAX_RETRIES = deliveries.MAX_RETRIES
+retry_countdown = deliveries.retry_countdown
 
 
 @shared_task(bind=True, name="fieldwork.delivery_send", max_retries=MAX_RETRIES)
@@ -50,15 +46,27 @@ def deliveries_send_task(*, delivery_ids: list[int]) -> int:
         outcome = deliveries.deliveries_send(delivery_ids=delivery_ids, connection=connection)
     finally:
         connection.close()
-    for delivery_id in outcome.transient:
-        countdown = retry_countdown(0)
-        delivery_send_task.apply_async(kwargs={"delivery_id": delivery_id}, countdown=countdown)
+    retries = list(outcome.transient)
+
+    def send_retries():
+        for delivery_id in retries:
+            countdown = retry_countdown(0)
+            delivery_send_task.apply_async(kwargs={"delivery_id": delivery_id}, countdown=countdown)
+
+    # With the broker gone now, these retries are lost: the sweep queues their rows later.
+    with contextlib.suppress(BrokerUnavailable):
+        publish(send_retries, ids=retries)
     return outcome.sent
 
 
 @shared_task(name="fieldwork.deliveries_sweep")
-def deliveries_sweep_task() -> int:
-    return deliveries.deliveries_sweep()
+def deliveries_sweep_task() -> dict:
+    """Beat, every minute: mark the emails a dead worker left 'sending' unknown, then queue
+    again the pending ones whose task was lost."""
+    return {
+        "unknown": deliveries.deliveries_sweep(),
+        "requeued": deliveries.deliveries_requeue(),
+    }
 
 
 @shared_task(name="fieldwork.reminders_due")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..access import no_store, research_survey_view, researcher_required
+from ..broker import BrokerUnavailable
 from ..choices import SECTOR_GROUPS, STATE_LABELS, STATES
 from ..links import invitation_url
 from ..models import EmailDelivery, Job
@@ -34,10 +35,18 @@ FILTER_KEYS = ("state", "sector", "delivery", "q", "sort")
 MESSAGE_IMPORTED = "Imported {count} experts. Their invitations are ready to send."
 MESSAGE_QUEUED = "{count} email(s) queued. They go out in the background."
 MESSAGE_NOTHING = "No email queued: none of the selected experts can be written to now."
+MESSAGE_WAITING = (
+    "No new email queued: {count} email(s) to the selected experts are queued already and go "
+    "out when the worker takes them."
+)
 MESSAGE_BAD_ACTION = "Choose an action."
 MESSAGE_RESENT = "The email is queued again. It goes out in the background."
 MESSAGE_EXPERT_SAVED = "The expert's details are saved."
 MESSAGE_UNCHANGED = "Nothing to save: the details were unchanged."
+MESSAGE_QUEUED_LATER = (
+    "{count} email(s) queued, but the task queue is unreachable just now: they will go out "
+    "when the worker is back (it retries every minute). Nothing needs doing."
+)
 
 
 def _render(request, template, survey=None, status=200, **context):
@@ -126,7 +135,11 @@ def _bulk_run(request, survey, action, targets) -> str:
     if action in ("send", "remind"):
         send = deliveries.invitations_send if action == "send" else reminders.reminders_send
         count = send(survey=survey, invitations=targets, actor=user)
-        return MESSAGE_QUEUED.format(count=count) if count else MESSAGE_NOTHING
+        if count:
+            return MESSAGE_QUEUED.format(count=count)
+        kind = EmailDelivery.Kind.INVITATION if action == "send" else EmailDelivery.Kind.REMINDER
+        waiting = selectors.deliveries_waiting_count(targets, kind=kind)
+        return MESSAGE_WAITING.format(count=waiting) if waiting else MESSAGE_NOTHING
     if action == "bounce":
         reason = request.POST.get("reason", "")
         count = lifecycle.invitations_mark_bounced(
@@ -157,11 +170,17 @@ def invitations_bulk(request, survey):
     if request.POST.get("scope") != "filtered" and not targets.exists():
         messages.error(request, emails.ERROR_NOTHING_SELECTED)
         return redirect(back)
+    _run_and_say(request, survey, action, targets)
+    return redirect(back)
+
+
+def _run_and_say(request, survey, action, targets) -> None:
     try:
         messages.success(request, _bulk_run(request, survey, action, targets))
     except (emails.EmailError, lifecycle.LifecycleError) as error:
         messages.error(request, str(error))
-    return redirect(back)
+    except BrokerUnavailable as error:
+        messages.warning(request, MESSAGE_QUEUED_LATER.format(count=len(error.ids)))
 
 
 @require_GET
@@ -237,11 +256,7 @@ def invitation_action(request, survey, pk, action):
     if action not in INVITATION_ACTIONS:
         raise Http404("No such action")
     invitation = _invitation(survey, pk)
-    targets = survey.invitations.filter(pk=invitation.pk)
-    try:
-        messages.success(request, _bulk_run(request, survey, action, targets))
-    except (emails.EmailError, lifecycle.LifecycleError) as error:
-        messages.error(request, str(error))
+    _run_and_say(request, survey, action, survey.invitations.filter(pk=invitation.pk))
     return redirect("research:invitation", survey.slug, invitation.pk)
 
 
@@ -254,6 +269,8 @@ def delivery_resend(request, survey, pk, delivery_id):
         deliveries.delivery_resend(delivery_id=delivery_id, actor=request.user)
     except emails.EmailError as error:
         messages.error(request, str(error))
+    except BrokerUnavailable as error:
+        messages.warning(request, MESSAGE_QUEUED_LATER.format(count=len(error.ids)))
     else:
         messages.success(request, MESSAGE_RESENT)
     return redirect("research:invitation", survey.slug, pk)

@@ -1,6 +1,10 @@
 """The expert's pages. Each passes the gate in session.py (`respondent_view`), then makes
 one service call at most; the link views put the invitation in the expert's session."""
 
+import logging
+from functools import wraps
+
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +26,11 @@ from .session import (
 # Secrets have 256 bits, so guessing cannot succeed; the limit keeps scanners from hammering
 # the lookup. It counts only failures, so valid links keep working from a limited address too.
 LINK_GUESSES = Throttle(group="respondent.link", rate="20/10m")
+logger = logging.getLogger(__name__)
+MESSAGE_UNAVAILABLE = (
+    "Not saved yet: the server cannot save just now. Your choice stays on screen and is "
+    "saved by itself."
+)
 
 
 def not_found(request, exception=None):
@@ -184,8 +193,24 @@ def page(request, invitation, number: int):
     return _render_page(request, context)
 
 
+def _json_when_unavailable(view):
+    """A database that is down or restarting: JSON the page understands and retries (503),
+    not an error page it cannot read."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except (OperationalError, InterfaceError) as error:
+            logger.warning("Autosave refused, database unavailable: %s", error)
+            return json_refusal("unavailable", MESSAGE_UNAVAILABLE, 503)
+
+    return wrapper
+
+
 @private
 @require_POST
+@_json_when_unavailable
 def answer_autosave(request):
     """The usual save is one SQL statement, before any other query (services.py); anything
     it does not take goes through the gate and the full path, which explain the refusal."""

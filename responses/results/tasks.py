@@ -16,5 +16,7 @@ def results_job_run_task(*, job_id: int) -> None:
 
 @shared_task(name="results.refresh_stale")
 def results_refresh_stale_task() -> None:
-    """Beat, every minute: one computation per stale survey, however many submissions."""
+    """Beat, every minute: queue again the recompute jobs whose task was lost, then one
+    computation per stale survey, however many submissions."""
+    snapshots.recompute_jobs_requeue()
     snapshots.stale_surveys_refresh()

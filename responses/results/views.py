@@ -1,14 +1,20 @@
 """The researcher's results pages: the latest snapshot, its charts, exports and recomputes."""
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from ..access import no_store, research_survey_view
+from ..broker import BrokerUnavailable
 from . import charts, selectors
 from .exports import registry
 from .services import snapshots
 
+MESSAGE_RECOMPUTE_LATER = (
+    "The recompute is saved, but the task queue is unreachable just now: it starts when the "
+    "worker is back (it retries every minute)."
+)
 TABLE_SORTS = {
     "number": ("statement", False),
     "n": ("n", True),
@@ -65,8 +71,12 @@ def results(request, survey):
 @research_survey_view
 @no_store
 def results_recompute(request, survey):
-    job = snapshots.recompute_job_create(survey=survey, actor=request.user)
-    return redirect("research:results_job", slug=survey.slug, job_id=job.pk)
+    try:
+        job_id = snapshots.recompute_job_create(survey=survey, actor=request.user).pk
+    except BrokerUnavailable as error:
+        messages.warning(request, MESSAGE_RECOMPUTE_LATER)
+        job_id = error.ids[0]
+    return redirect("research:results_job", slug=survey.slug, job_id=job_id)
 
 
 @require_GET

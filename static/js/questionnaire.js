@@ -1,5 +1,8 @@
 // Autosave: each choice and comment is posted the moment it changes, with the CSRF token.
 // Without JavaScript the page still works: Next and the page buttons post the whole form.
+// When the server cannot save just now (503 while its database restarts, any 5xx, no
+// connection), the choice stays on screen and the save is retried with a growing delay
+// until it goes through; the status next to the statement says so.
 (function () {
   "use strict";
   var form = document.getElementById("questionnaire");
@@ -29,6 +32,9 @@
   var timers = {};
   var inFlight = {};
   var queued = {};
+  var retryTimers = {};
+  var retries = {};
+  var RETRY_SECONDS = [1, 2, 4, 8, 15, 30];
 
   function setStatus(id, text, kind) {
     var el = document.getElementById("status-" + id);
@@ -48,9 +54,25 @@
     return checked ? checked.value : "";
   }
 
+  // Saving is idempotent (the last value wins), so retrying can never store a choice twice;
+  // a save started meanwhile by a new choice replaces the pending retry.
+  function retryLater(fieldset, message) {
+    var id = fieldset.dataset.statement;
+    var attempt = retries[id] || 0;
+    var delay = RETRY_SECONDS[Math.min(attempt, RETRY_SECONDS.length - 1)];
+    retries[id] = attempt + 1;
+    setStatus(id, message + " Retrying in " + delay + " s…", "error");
+    retryTimers[id] = setTimeout(function () {
+      retryTimers[id] = null;
+      save(fieldset);
+    }, delay * 1000);
+  }
+
   function save(fieldset) {
     var id = fieldset.dataset.statement;
     if (inFlight[id]) { queued[id] = true; return; }
+    clearTimeout(retryTimers[id]);
+    retryTimers[id] = null;
     inFlight[id] = true;
     var body = new FormData();
     body.append("csrfmiddlewaretoken", csrf);
@@ -69,9 +91,12 @@
       });
     }).then(function (result) {
       if (result.status === 200 && result.data.saved) {
+        retries[id] = 0;
         setStatus(id, "Saved", "ok");
         saved[id] = result.data.value !== null;
         showProgress();
+      } else if (result.status >= 500) {
+        retryLater(fieldset, result.data.message || "Not saved yet: the server is not answering. Your choice stays on screen.");
       } else if (result.status === 401 || result.status === 403) {
         setStatus(id, "Not saved", "error");
         showAlert(result.data.message || "Your session has ended. Your choice is still on screen but was not saved: please open your personal link again.");
@@ -80,7 +105,7 @@
         if (result.status === 410 || result.status === 409) { showAlert(result.data.message); }
       }
     }).catch(function () {
-      setStatus(id, "Not saved: check your connection. Your choice is kept on screen; press Next to save the page.", "error");
+      retryLater(fieldset, "Not saved yet: no connection to the server. Your choice stays on screen.");
     }).then(function () {
       inFlight[id] = false;
       if (queued[id]) { queued[id] = false; save(fieldset); }

@@ -99,7 +99,7 @@ def test_sweep_marks_a_delivery_claimed_before_claim_times_were_kept(stuck, time
 
 def test_sweep_task_runs_the_sweep(stuck, timeout):
     claimed_ago(stuck, timeout + timedelta(minutes=1))
-    assert tasks.deliveries_sweep_task.delay().get() == 1
+    assert tasks.deliveries_sweep_task.delay().get() == {"unknown": 1, "requeued": 0}
     assert EmailDelivery.objects.get(pk=stuck.pk).status == Status.UNKNOWN
 
 

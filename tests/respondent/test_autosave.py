@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from responses.links import link_secret
 from responses.models import Answer, Response, Survey
-from responses.respondent import services
+from responses.respondent import services, views
 from responses.respondent.session import SESSION_COOKIE
+from tests.factories import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -272,3 +273,63 @@ def test_autosave_updates_in_place_once_started(answering_client, invitation):
     answer = Answer.objects.get(statement_id=pk)
     assert (answer.value, answer.comment) == (-88, "Changed my mind")
     assert Answer.objects.count() == 1
+
+
+@pytest.fixture
+def database_restarted(transactional_db, postgres):
+    """What a PostgreSQL restart does to the web process: its open connection is ended."""
+
+    def restart():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        with psycopg_admin() as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    return restart
+
+
+def psycopg_admin():
+    import psycopg
+
+    db = connection.settings_dict
+    return psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"] or "postgres",
+        dbname=db["NAME"],
+        autocommit=True,
+    )
+
+
+def test_autosave_during_a_database_restart_answers_503_json_then_saves(
+    answering_client, invitation, database_restarted
+):
+    pk = order(invitation)[1]
+    database_restarted()
+    response = save(answering_client, pk, "2")
+    assert response.status_code == 503
+    assert response.json() == {
+        "saved": False,
+        "error": "unavailable",
+        "message": views.MESSAGE_UNAVAILABLE,
+    }
+    connection.close_if_unusable_or_obsolete()  # what the end of a request does
+    assert save(answering_client, pk, "2").json() == {"saved": True, "statement": pk, "value": 2}
+    assert Answer.objects.get(statement_id=pk).value == 2
+
+
+def test_autosave_with_the_database_down_answers_503_json(
+    answering_client, invitation, transactional_db, postgres
+):
+    pk = order(invitation)[1]
+    port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = free_port()  # nothing listens: down
+    try:
+        response = save(answering_client, pk, "1")
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = port
+    assert (response.status_code, response.json()["error"]) == (503, "unavailable")
+    assert not Answer.objects.filter(statement_id=pk).exists()

@@ -295,3 +295,89 @@ def test_manage_py_says_that_session_cookie_age_was_split_in_two():
         "(experts, default 14 days) and RESEARCH_SESSION_SECONDS (researchers, default 8 hours) "
         "instead.\n"
     )
+
+
+TIMEOUTS_PROBE = """
+import json
+from django.conf import settings
+from surveysite.celery import app
+print(json.dumps({
+    "database": settings.DATABASES["default"].get("OPTIONS", {}),
+    "transport": app.conf.broker_transport_options,
+    "connection_timeout": app.conf.broker_connection_timeout,
+    "publish_retry": app.conf.task_publish_retry_policy,
+}))
+"""
+
+
+def probe_timeouts(**env):
+    result = run_clean(
+        "-c", TIMEOUTS_PROBE, DJANGO_SETTINGS_MODULE="surveysite.settings", DEBUG="1", **env
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_settings_bound_the_postgres_connect_and_statement_times_by_default():
+    values = probe_timeouts(DATABASE_URL="postgres://u@db.example:5432/surveys")
+    assert values["database"] == {
+        "connect_timeout": 5,
+        "options": "-c statement_timeout=20s -c idle_in_transaction_session_timeout=60s",
+    }
+
+
+def test_settings_read_the_postgres_timeouts_from_the_environment():
+    values = probe_timeouts(
+        DATABASE_URL="postgres://u@db.example:5432/surveys",
+        DATABASE_CONNECT_TIMEOUT="2",
+        DATABASE_STATEMENT_TIMEOUT="0",
+        DATABASE_IDLE_IN_TRANSACTION_TIMEOUT="300",
+    )
+    assert values["database"] == {
+        "connect_timeout": 2,
+        "options": "-c statement_timeout=0s -c idle_in_transaction_session_timeout=300s",
+    }
+
+
+def test_settings_keep_sqlites_busy_timeout():
+    assert probe_timeouts()["database"]["timeout"] == 20
+
+
+def test_settings_bound_publishing_to_the_broker():
+    values = probe_timeouts(REDIS_URL="redis://cache.example:6379/0", BROKER_TIMEOUT="3")
+    assert values["transport"] == {"socket_timeout": 3, "socket_connect_timeout": 3}
+    assert values["connection_timeout"] == 3
+    assert values["publish_retry"] == {"max_retries": 1, "interval_start": 0, "interval_step": 0}
+
+
+def test_postgres_sessions_run_under_the_statement_timeouts(postgres, db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        statement = cursor.fetchone()[0]
+        cursor.execute("SHOW idle_in_transaction_session_timeout")
+        idle = cursor.fetchone()[0]
+    assert (statement, idle) == ("20s", "1min")
+
+
+def test_postgres_recount_raises_its_own_statement_timeout(postgres, db, settings):
+    from django.db import connection
+
+    from responses.results.services.counts import counts_rebuild_run
+
+    seen = []
+
+    def spy(execute, sql, params, many, context):
+        if sql.startswith("INSERT"):
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW statement_timeout")
+                seen.append(cursor.fetchone()[0])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy), connection.cursor() as cursor:
+        counts_rebuild_run(cursor, survey_id=None)
+        cursor.execute("SHOW statement_timeout")
+        after = cursor.fetchone()[0]
+    limit = f"{settings.CELERY_TASK_TIME_LIMIT // 60}min"
+    assert (seen, after) == ([limit, limit], "20s")

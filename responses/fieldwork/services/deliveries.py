@@ -1,11 +1,14 @@
 """Sending invitations and reminders so that the same (invitation, kind, round) never goes
-out twice.
+out twice, and never silently not at all.
 
 Sending is two steps. A request creates EmailDelivery rows (the unique constraint makes a
-repeated request a no-op) and enqueues one task per batch after commit. The task claims each
-row with a conditional update PENDING -> SENDING right before it sends; only the claimer
-sends. A row its worker died with stays SENDING until the sweep marks it UNKNOWN; only a
-researcher's resend puts it back to PENDING.
+repeated request a no-op), commits them, then publishes one task per batch
+(responses/broker.py). The task claims each row with a conditional update PENDING ->
+SENDING right before it sends; only the claimer sends, and it records the outcome of each
+email as soon as it has one. A row whose task was lost (the broker was down, or the worker
+died before it took the row) stays PENDING, and the beat's sweep queues it again
+(`deliveries_requeue`). A row its worker died with stays SENDING until the sweep marks it
+UNKNOWN; only a researcher's resend puts it back to PENDING.
 """
 
 import smtplib
@@ -15,13 +18,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ...audit import audit_event, audit_log
+from ...broker import publish_after_commit
 from ...models import AuditEvent, EmailDelivery, Invitation, Survey
 from ...respondent.selectors import survey_is_open
+from . import outcomes
 from .emails import ERROR_NOT_OPEN, EmailError, email_render
 
 Kind = EmailDelivery.Kind
@@ -32,6 +39,13 @@ ERROR_OUTCOME_UNKNOWN = (
     "out. It is not resent by itself; resend it if the expert did not get it."
 )
 ERROR_NOT_UNKNOWN = "Only an email whose outcome is unknown can be resent."
+ERROR_UNBUILDABLE = (
+    "Not sent: the email could not be built ({error}). Correct the expert's details or the "
+    "survey's email templates."
+)
+# What building a message raises for bad data: BadHeaderError (a ValueError) for a line
+# break in a header, such as a name with a carriage return in the subject.
+BUILD_ERRORS = (ValueError, LookupError, EmailError)
 
 
 class TransientEmailError(Exception):
@@ -48,17 +62,29 @@ ACTIVE = Q(
 
 
 SEND_BATCH = 50
+MAX_RETRIES = 6  # after the batch's attempt and the first retry: 8 attempts in all
+# A pending row whose task should have run this long ago is queued again by the sweep.
+REQUEUE_AFTER = timedelta(minutes=1)
 
 
-def deliveries_enqueue(delivery_ids: list[int]) -> None:
+def retry_countdown(retries: int) -> int:
+    """Exponential backoff: base, 2 x base, 4 x base, ... seconds."""
+    return getattr(settings, "FIELDWORK_EMAIL_RETRY_BASE", 30) * 2**retries
+
+
+def deliveries_enqueue(delivery_ids: list[int], *, expires: int | None = None) -> None:
+    """Publish the batches after commit; raises BrokerUnavailable (after the commit) when
+    the broker cannot take them. `expires`: seconds after which a task not yet started is
+    dropped (the sweep's, which queues them again each time)."""
     from ..tasks import deliveries_send_task
 
     def send_all():
         for start in range(0, len(delivery_ids), SEND_BATCH):
-            deliveries_send_task.delay(delivery_ids=delivery_ids[start : start + SEND_BATCH])
+            batch = delivery_ids[start : start + SEND_BATCH]
+            deliveries_send_task.apply_async(kwargs={"delivery_ids": batch}, expires=expires)
 
     if delivery_ids:
-        transaction.on_commit(send_all)
+        publish_after_commit(send_all, ids=delivery_ids)
 
 
 def deliveries_create(kind: str, pairs: list[tuple[int, int]]) -> list[int]:
@@ -140,46 +166,63 @@ class BatchOutcome:
     transient: dict = field(default_factory=dict)  # delivery id -> error, claim released
 
 
+def _claim(delivery: EmailDelivery, *, after_sent: EmailDelivery | None) -> bool:
+    """Claim `delivery`, after writing down that `after_sent`, the email sent just before,
+    went out: one commit per email, not two (on PostgreSQL one statement: outcomes.py)."""
+    if after_sent is not None and db_connection.vendor == "postgresql":
+        return outcomes.sent_then_claim(
+            sent=after_sent, event=_sent_event(after_sent), delivery=delivery, now=timezone.now()
+        )
+    with transaction.atomic():
+        if after_sent is not None:
+            _sent_write(after_sent)
+        return bool(
+            EmailDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING).update(
+                status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
+            )
+        )
+
+
 def deliveries_send(*, delivery_ids: list[int], connection=None) -> BatchOutcome:
     """Send a batch over one connection. Each email is claimed on its own by a conditional
-    update right before it goes out, so a repeated or concurrent batch never sends twice; the
-    bookkeeping of the sent ones is written together at the end (one transaction, not three
-    writes per email). A worker killed mid-batch leaves its sent emails 'sending', and the
-    sweep marks them 'unknown': never resent by themselves, which is the side to err on."""
+    update right before it goes out, so a repeated or concurrent batch never sends twice,
+    and its outcome is written right after it, in the transaction that claims the next: a
+    worker killed mid-batch leaves at most the email it was sending 'sending', which the
+    sweep marks 'unknown' (never resent by itself, the side to err on), and the rest
+    'pending', which the sweep queues again. An email that cannot be built fails alone."""
     outcome = BatchOutcome()
-    sent = []
     deliveries = EmailDelivery.objects.select_related(
         "invitation__survey", "invitation__expert"
-    ).filter(pk__in=delivery_ids, status=EmailDelivery.Status.PENDING)
+    ).filter(pk__in=delivery_ids, status=Status.PENDING)
+    sent = None  # handed to the mail server, not yet written down
     for delivery in deliveries.order_by("pk"):
-        claimed = EmailDelivery.objects.filter(
-            pk=delivery.pk, status=EmailDelivery.Status.PENDING
-        ).update(
-            status=EmailDelivery.Status.SENDING,
-            attempts=F("attempts") + 1,
-            claimed_at=timezone.now(),
-        )
+        claimed, sent = _claim(delivery, after_sent=sent), None
         if not claimed:
             continue
         reason = _still_wanted(delivery.invitation)
         if reason:
-            _delivery_close(delivery, EmailDelivery.Status.FAILED, f"Not sent: {reason}.")
+            _delivery_close(delivery, Status.FAILED, f"Not sent: {reason}.")
             continue
         try:
             _message(delivery, connection).send()
+        except BUILD_ERRORS as error:
+            delivery_fail(delivery_id=delivery.pk, reason=ERROR_UNBUILDABLE.format(error=error))
+            outcome.failed += 1
+            continue
         except (smtplib.SMTPException, OSError) as error:
             if _is_transient(error):
                 EmailDelivery.objects.filter(pk=delivery.pk).update(
-                    status=EmailDelivery.Status.PENDING, error=str(error)[:1000]
+                    status=Status.PENDING, error=str(error)[:1000]
                 )
                 outcome.transient[delivery.pk] = str(error)
             else:
                 delivery_fail(delivery_id=delivery.pk, reason=str(error))
                 outcome.failed += 1
             continue
-        sent.append(delivery)
-    _deliveries_sent(sent)
-    outcome.sent = len(sent)
+        sent = delivery
+        outcome.sent += 1
+    if sent is not None:
+        delivery_sent(delivery=sent)
     return outcome
 
 
@@ -203,32 +246,29 @@ def _delivery_close(delivery: EmailDelivery, status: str, error: str = "") -> No
 
 
 @transaction.atomic
-def _deliveries_sent(deliveries: list[EmailDelivery]) -> None:
-    if not deliveries:
-        return
+def delivery_sent(*, delivery: EmailDelivery) -> None:
+    """The mail server took it: the delivery, its invitation and the audit log say so."""
+    _sent_write(delivery)
+
+
+def _sent_write(delivery: EmailDelivery) -> None:
     now = timezone.now()
-    EmailDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
-        status=EmailDelivery.Status.SENT, error="", sent_at=now
-    )
-    invited = [d.invitation_id for d in deliveries if d.kind == Kind.INVITATION]
-    Invitation.objects.filter(pk__in=invited, sent_at__isnull=True).update(sent_at=now)
-    reminded = {}
-    for delivery in deliveries:
-        if delivery.kind == Kind.REMINDER:
-            reminded.setdefault(delivery.round, []).append(delivery.invitation_id)
-    for number, ids in reminded.items():
-        Invitation.objects.filter(pk__in=ids, reminders_sent__lt=number).update(
-            reminders_sent=number, last_reminded_at=now
+    EmailDelivery.objects.filter(pk=delivery.pk).update(status=Status.SENT, error="", sent_at=now)
+    invitations = Invitation.objects.filter(pk=delivery.invitation_id)
+    if delivery.kind == Kind.INVITATION:
+        invitations.filter(sent_at__isnull=True).update(sent_at=now)
+    else:
+        invitations.filter(reminders_sent__lt=delivery.round).update(
+            reminders_sent=delivery.round, last_reminded_at=now
         )
-    AuditEvent.objects.bulk_create(
-        audit_event(
-            action="expert.invited" if d.kind == Kind.INVITATION else "expert.reminded",
-            invitation=d.invitation,
-            actor_label="system",
-            data={} if d.kind == Kind.INVITATION else {"round": d.round},
-        )
-        for d in deliveries
-    )
+    action, data = _sent_event(delivery)
+    audit_log(action=action, invitation=delivery.invitation, actor_label="system", data=data)
+
+
+def _sent_event(delivery: EmailDelivery) -> tuple[str, dict]:
+    if delivery.kind == Kind.INVITATION:
+        return "expert.invited", {}
+    return "expert.reminded", {"round": delivery.round}
 
 
 @transaction.atomic
@@ -278,6 +318,39 @@ def deliveries_sweep(*, now=None) -> int:
         for d in swept
     )
     return marked
+
+
+def _requeue_due(now) -> Q:
+    """Pending rows whose task should have run at least REQUEUE_AFTER ago: a new row after
+    its creation; one released after a transient error after its last claim and the retry
+    delay its worker scheduled then (at most retry_countdown(attempts - 1)), so that the
+    sweep never cuts a backoff short. Rows of the loop's last step and beyond are rows
+    resent by hand, or past giving up: they wait the longest delay."""
+    cutoff = now - REQUEUE_AFTER
+    due = Q(attempts=0, last__lt=cutoff)
+    last_step = MAX_RETRIES + 2
+    for attempts in range(1, last_step + 1):
+        delay = timedelta(seconds=retry_countdown(attempts - 1))
+        match = Q(attempts=attempts) if attempts < last_step else Q(attempts__gte=attempts)
+        due |= match & Q(last__lt=cutoff - delay)
+    return due
+
+
+def deliveries_requeue(*, now=None) -> int:
+    """The beat's job, after `deliveries_sweep`: publish again every pending delivery whose
+    task was lost (the broker was down when it was queued, or a worker died with it), in
+    one pass; returns how many. It cannot send twice: the task still claims each row by
+    its conditional update. The tasks expire after one sweep interval, so a worker back
+    from a long outage finds the last sweep's batches, not one per minute of it."""
+    now = now or timezone.now()
+    ids = list(
+        EmailDelivery.objects.annotate(last=Coalesce("claimed_at", "created_at"))
+        .filter(_requeue_due(now), status=Status.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    deliveries_enqueue(ids, expires=settings.FIELDWORK_SWEEP_SECONDS)
+    return len(ids)
 
 
 @transaction.atomic

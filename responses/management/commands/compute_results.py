@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from responses.broker import BrokerUnavailable
 from responses.management import survey_from_option
 from responses.models import Job, ResultsSnapshot
 from responses.results.exports import rows, writers
@@ -10,6 +11,10 @@ from responses.results.services.snapshots import recompute_job_create
 
 ERROR_OUTPUT = "Cannot write {path}: {error}"
 ERROR_TIMEOUT = "The worker did not finish job {job} within {seconds} s (is a worker running?)."
+WARNING_QUEUED_LATER = (
+    "The task queue is unreachable: job {job} is saved and starts when the worker is back "
+    "(the beat queues it again every minute). Waiting for it."
+)
 
 
 class Command(BaseCommand):
@@ -30,7 +35,12 @@ class Command(BaseCommand):
         path = Path(output)
         if not path.parent.is_dir():
             raise CommandError(ERROR_OUTPUT.format(path=path, error="no such directory"))
-        job = self._wait(recompute_job_create(survey=found), timeout)
+        try:
+            job = recompute_job_create(survey=found)
+        except BrokerUnavailable as error:
+            job = Job.objects.get(pk=error.ids[0])
+            self.stderr.write(WARNING_QUEUED_LATER.format(job=job.pk))
+        job = self._wait(job, timeout)
         if job.status == Job.Status.FAILED:
             raise CommandError(job.error)
         snapshot = ResultsSnapshot.objects.get(pk=job.result["snapshot_id"])

@@ -22,6 +22,7 @@ so an addition and a rebuild of the same survey never interleave, and two additi
 lock count rows in opposite orders.
 """
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -175,9 +176,12 @@ def counts_rebuild_run(cursor, *, survey_id: int | None = None) -> None:
     if connection.vendor == "postgresql":
         # LOCAL: until the transaction ends. JIT compiling costs more than this query; and
         # grouping in index order (index answer_results) beats hashing 30,000 groups, which
-        # the planner underrates (bench/RESULTS.md).
+        # the planner underrates (bench/RESULTS.md). A recount of millions of answers may
+        # outlast the statement timeout meant for requests; it runs in a task, which its own
+        # time limit bounds.
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL enable_hashagg = off")
+        cursor.execute(f"SET LOCAL statement_timeout = '{int(settings.CELERY_TASK_TIME_LIMIT)}s'")
     cursor.execute(f"DELETE FROM {CELLS} WHERE {where_cells}", params)  # noqa: S608
     cursor.execute(f"DELETE FROM {SIZES} WHERE {where_cells}", params)  # noqa: S608
     cursor.execute(
@@ -197,6 +201,7 @@ def counts_rebuild_run(cursor, *, survey_id: int | None = None) -> None:
     if connection.vendor == "postgresql":
         cursor.execute("SET LOCAL enable_hashagg TO DEFAULT")
         cursor.execute("SET LOCAL jit TO DEFAULT")
+        cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
 
 
 def counts_rebuild(*, survey: Survey) -> None:

@@ -10,11 +10,14 @@ computation fails, the mark is put back.
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from ...audit import audit_log
+from ...broker import publish_after_commit
 from ...models import Job, ResultsSnapshot, Survey
 from .. import analysis, selectors
 from ..selectors import JOB_RECOMPUTE
@@ -23,6 +26,8 @@ from .counts import counts_rebuild
 logger = logging.getLogger(__name__)
 
 ERROR_JOB_FAILED = "The computation failed: {error}"
+# A job still pending this long after its creation lost its task: the beat queues it again.
+REQUEUE_AFTER = timedelta(minutes=1)
 
 
 @transaction.atomic
@@ -101,15 +106,43 @@ def stale_surveys_refresh() -> list[int]:
     return refreshed
 
 
-@transaction.atomic
-def recompute_job_create(*, survey: Survey, actor=None) -> Job:
-    """A manual recompute: a job row, run by a worker after this transaction commits."""
+def _job_enqueue(job_ids: list[int], *, expires: int | None = None) -> None:
     from ..tasks import results_job_run_task
 
+    def send_all():
+        for job_id in job_ids:
+            results_job_run_task.apply_async(kwargs={"job_id": job_id}, expires=expires)
+
+    if job_ids:
+        publish_after_commit(send_all, ids=job_ids)
+
+
+@transaction.atomic
+def recompute_job_create(*, survey: Survey, actor=None) -> Job:
+    """A manual recompute: a job row, run by a worker after this transaction commits.
+    Raises BrokerUnavailable once the job is saved if the broker cannot take its task:
+    the job then waits, pending, for `recompute_jobs_requeue`."""
     job = Job.objects.create(survey=survey, kind=JOB_RECOMPUTE, created_by=actor)
     audit_log(action="results.recompute_requested", survey=survey, actor=actor)
-    transaction.on_commit(lambda: results_job_run_task.delay(job_id=job.pk))
+    _job_enqueue([job.pk])
     return job
+
+
+def recompute_jobs_requeue(*, now=None) -> int:
+    """The beat's job: publish again the task of every recompute job still pending a minute
+    after it was created (the broker was down, or the worker lost it); returns how many.
+    It never runs a job twice: the task claims it by a conditional update. The tasks expire
+    before the next pass, which publishes again whatever is still pending."""
+    now = now or timezone.now()
+    ids = list(
+        Job.objects.filter(
+            kind=JOB_RECOMPUTE, status=Job.Status.PENDING, created_at__lt=now - REQUEUE_AFTER
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    _job_enqueue(ids, expires=settings.RESULTS_REFRESH_SECONDS)
+    return len(ids)
 
 
 def _job_progress(job_id: int) -> Callable[[int], None]:
