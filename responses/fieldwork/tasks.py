@@ -1,6 +1,6 @@
 """Tasks of the fieldwork, thin: keyword-only *_id arguments, a stable name, one service call
 each: invitation and reminder emails, sweeping the ones whose worker died, scheduled
-reminders, closing surveys on their date."""
+reminders, closing surveys on their date, deleting expired staged expert lists."""
 
 import contextlib
 import smtplib
@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 
 from ..models import EmailDelivery
-from .services import deliveries, lifecycle, reminders
+from .services import deliveries, lifecycle, reminders, staging
 
 MAX_RETRIES = 6
 
@@ -69,3 +69,8 @@ def reminders_due_task() -> int:
 @shared_task(name="fieldwork.surveys_close_due")
 def surveys_close_due_task() -> int:
     return lifecycle.surveys_close_due()
+
+
+@shared_task(name="fieldwork.staged_imports_expire")
+def staged_imports_expire_task() -> int:
+    return staging.staged_imports_delete_expired()

@@ -21,7 +21,7 @@ from ..models import EmailDelivery, Job
 from ..results.exports import writers
 from . import charts, selectors
 from .forms import AnonymiseForm, EmailTemplatesForm, ExpertUploadForm, OpenSurveyForm, ReasonForm
-from .services import deliveries, emails, experts, lifecycle, reminders
+from .services import deliveries, emails, experts, lifecycle, reminders, staging
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("state", "sector", "delivery", "q", "sort")
@@ -32,8 +32,9 @@ MESSAGE_BAD_ACTION = "Choose an action."
 MESSAGE_RESENT = "The email is queued again. It goes out in the background."
 
 
-def _render(request, template, survey=None, **context):
-    return render(request, f"research/fieldwork/{template}", context | {"survey": survey})
+def _render(request, template, survey=None, status=200, **context):
+    context = context | {"survey": survey}
+    return render(request, f"research/fieldwork/{template}", context, status=status)
 
 
 def _invitation(survey, pk):
@@ -227,24 +228,31 @@ def delivery_resend(request, survey, pk, delivery_id):
 @no_store
 def import_upload(request, survey):
     form = ExpertUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "GET":
+        return _render(request, "import_upload.html", survey, form=form)
     error = ""
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             parsed = experts.experts_parse(survey=survey, data=upload.read(), filename=upload.name)
         except experts.ImportRefused as refused:
             error = str(refused)
         else:
-            job = experts.import_stage(
+            job = staging.import_stage(
                 survey=survey, parsed=parsed, filename=upload.name, actor=request.user
             )
             return redirect("research:import_preview", survey.slug, job.pk)
-    return _render(request, "import_upload.html", survey, form=form, error=error)
+    return _import_refused(request, survey, error, form=form)
+
+
+def _import_refused(request, survey, error: str, status=400, form=None):
+    form = form or ExpertUploadForm()
+    return _render(request, "import_upload.html", survey, status, form=form, error=error)
 
 
 def _staged(request, survey, job_id):
     return get_object_or_404(
-        Job, pk=job_id, survey=survey, kind=experts.JOB_KIND, created_by=request.user
+        Job, pk=job_id, survey=survey, kind=staging.JOB_KIND, created_by=request.user
     )
 
 
@@ -255,15 +263,9 @@ def import_preview(request, survey, job_id):
     job = _staged(request, survey, job_id)
     if job.status != Job.Status.PENDING:
         return redirect("research:dashboard", survey.slug)
-    rows = job.result["rows"]
-    context = {
-        "job": job,
-        "filename": job.result["filename"],
-        "problems": job.result["problems"],
-        "extra_columns": job.result["extra_columns"],
-        "count": len(rows),
-        "sample": rows[:20],
-    }
+    if staging.staged_expired(job):
+        return _import_refused(request, survey, staging.ERROR_EXPIRED, status=410)
+    context = job.result | {"job": job, "expires_at": staging.staged_expires_at(job)}
     return _render(request, "import_preview.html", survey, **context)
 
 
@@ -272,10 +274,9 @@ def import_preview(request, survey, job_id):
 def import_confirm(request, survey, job_id):
     job = _staged(request, survey, job_id)
     try:
-        count = experts.import_confirm(survey=survey, job_id=job.pk, actor=request.user)
+        count = staging.import_confirm(survey=survey, job_id=job.pk, actor=request.user)
     except experts.ImportRefused as refused:
-        messages.error(request, str(refused))
-        return redirect("research:import", survey.slug)
+        return _import_refused(request, survey, str(refused))
     messages.success(request, MESSAGE_IMPORTED.format(count=count))
     return redirect("research:invitations", survey.slug)
 
