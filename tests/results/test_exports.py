@@ -288,3 +288,20 @@ def test_export_command_long_format(answered_survey, tmp_path):
     path = tmp_path / "long.csv"
     call_command("export_responses", survey=answered_survey.slug, output=str(path), format="long")
     assert path.read_text().splitlines()[0] == '"respondent","sector","gender","statement","value"'
+
+
+def test_import_refuses_a_respondent_id_longer_than_its_placeholder_name_holds(survey):
+    rows = [header(), ["r" * 101, "", "", "1"] + [""] * 51]
+    with pytest.raises(ImportRefused) as refused:
+        responses_import(survey=survey, data=_file(rows), filename="in.csv")
+    message = imports.ERROR_RESPONDENT_TOO_LONG.format(limit=100)
+    assert refused.value.problems == [{"line": 2, "message": message}]
+    assert Response.objects.count() == 0
+
+
+@pytest.mark.parametrize("order", ["²", "٣", "9" * 5000])
+def test_import_refuses_an_order_shown_that_is_no_statement_number(survey, order):
+    rows = [header(), ["a", "", "", "1"] + [""] * 50 + [order]]
+    with pytest.raises(ImportRefused) as refused:
+        responses_import(survey=survey, data=_file(rows), filename="in.csv")
+    assert refused.value.problems == [{"line": 2, "message": imports.ERROR_ORDER}]
