@@ -1,6 +1,8 @@
 """The expert's pages. Each passes the gate in session.py (`respondent_view`), then makes
 one service call at most; the link views put the invitation in the expert's session."""
 
+import re
+
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -130,7 +132,8 @@ def _after_page(post, number: int, page_total: int):
         return reverse("respondent:background")
     if target in ("background", "review"):
         return reverse(f"respondent:{target}")
-    if target.isdigit() and 1 <= int(target) <= page_total:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if re.fullmatch(r"[0-9]{1,4}", target) and 1 <= int(target) <= page_total:
         return reverse("respondent:page", args=[int(target)])
     return reverse("respondent:page", args=[number])
 
