@@ -21,26 +21,19 @@ from responses.fieldwork.services import experts, staging
 from responses.fieldwork.services.experts import invitation_create
 from responses.fieldwork.services.lifecycle import survey_create
 from responses.models import AuditEvent, Expert, Invitation, Job
+from tests import strategies
 from tests.factories import research_url as url
-from tests.strategies import (
-    FUZZ,
-    FUZZ_EXAMPLES,
-    SHARDS,
-    nasty_text,
-    quiet,
-    rows_of,
-    uploads_of,
-    value_of,
-)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
 HEADER = [*experts.REQUIRED_COLUMNS, "country"]
 CELLS = st.one_of(
-    value_of("Ann Lab", "Carl Uni", "ann@lab.example", "carl@uni.example", "alice@example.org"),
-    value_of("agi_lab", "academia", "Civil Society", "other", "", "UK"),
+    strategies.value_of(
+        "Ann Lab", "Carl Uni", "ann@lab.example", "carl@uni.example", "alice@example.org"
+    ),
+    strategies.value_of("agi_lab", "academia", "Civil Society", "other", "", "UK"),
     st.integers(0, 99).map(lambda n: f"expert{n}@x.example"),
-    nasty_text,
+    strategies.nasty_text,
 )
 
 
@@ -72,7 +65,7 @@ def other_jobs(survey, researcher, other_researcher) -> list[int]:
 def snapshot():
     """Every row an import can write."""
     expert, invitation = Expert._meta.db_table, Invitation._meta.db_table
-    return rows_of(
+    return strategies.rows_of(
         [
             (f"SELECT id, email, name, sector, affiliation, attributes FROM {expert}", []),
             (f"SELECT id, survey_id, expert_id FROM {invitation} ORDER BY id", []),
@@ -91,15 +84,15 @@ def _refused_clearly(response) -> bool:
     return b'role="alert"' in page or b'class="errorlist"' in page
 
 
-@pytest.mark.parametrize("shard", range(SHARDS))
+@pytest.mark.parametrize("shard", range(strategies.SHARDS))
 def test_expert_import_fuzz_never_fails_and_refusals_change_nothing(
     researcher_client, survey, other_jobs, shard, record_property
 ):
     sent = {"upload": 0, "preview": 0, "confirm": 0}
 
-    @settings(FUZZ, max_examples=FUZZ_EXAMPLES // SHARDS)
+    @settings(strategies.FUZZ, max_examples=strategies.FUZZ_EXAMPLES // strategies.SHARDS)
     @seed(zlib.crc32(b"expert import") + shard)
-    @given(upload=uploads_of(HEADER, CELLS), other=st.sampled_from(other_jobs))
+    @given(upload=strategies.uploads_of(HEADER, CELLS), other=st.sampled_from(other_jobs))
     def run(upload, other):
         filename, data = upload
         with transaction.atomic():
@@ -126,8 +119,8 @@ def test_expert_import_fuzz_never_fails_and_refusals_change_nothing(
             assert _refused_clearly(confirm)
             transaction.set_rollback(True)
 
-    with quiet():
+    with strategies.quiet():
         run()
     counts = {f"expert import: {step}": count for step, count in sent.items()}
     record_property(f"fuzz {connection.vendor}", counts)
-    assert min(sent.values()) >= FUZZ_EXAMPLES // SHARDS
+    assert min(sent.values()) >= strategies.FUZZ_EXAMPLES // strategies.SHARDS

@@ -14,31 +14,24 @@ from responses.models import Answer, AnswerCount, Expert, GroupSize, Invitation,
 from responses.results.exports.rows import WIDE_FIXED, WIDE_TAIL
 from responses.results.services.imports import responses_import
 from responses.uploads import ImportRefused
-from tests.strategies import (
-    FUZZ,
-    FUZZ_EXAMPLES,
-    SHARDS,
-    nasty_text,
-    quiet,
-    rows_of,
-    uploads_of,
-    value_of,
-)
+from tests import strategies
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
 HEADER = WIDE_FIXED + [f"S{number}" for number in range(1, 51)] + WIDE_TAIL
 CELLS = st.one_of(
-    value_of("-2", "-1", "0", "1", "2", "-88", "DK", "", "2.0"),
-    value_of("R1", "R2", "agi_lab", "academia", "civil_society", "man", "woman", "3 1 2"),
-    nasty_text,
+    strategies.value_of("-2", "-1", "0", "1", "2", "-88", "DK", "", "2.0"),
+    strategies.value_of(
+        "R1", "R2", "agi_lab", "academia", "civil_society", "man", "woman", "3 1 2"
+    ),
+    strategies.nasty_text,
 )
 
 
 def snapshot(survey):
     """Every row an import of responses can write."""
     counted = [Expert, Invitation, Response, Answer]
-    return rows_of(
+    return strategies.rows_of(
         [(f"SELECT COUNT(*) FROM {model._meta.db_table}", []) for model in counted]
         + [
             (f"SELECT id, n FROM {model._meta.db_table} ORDER BY id", [])
@@ -48,15 +41,15 @@ def snapshot(survey):
     )
 
 
-@pytest.mark.parametrize("shard", range(SHARDS // 2))
+@pytest.mark.parametrize("shard", range(strategies.SHARDS // 2))
 def test_response_import_fuzz_never_fails_and_refusals_change_nothing(
     survey, shard, record_property
 ):
     sent = 0
 
-    @settings(FUZZ, max_examples=FUZZ_EXAMPLES // (SHARDS // 2))
+    @settings(strategies.FUZZ, max_examples=strategies.FUZZ_EXAMPLES // (strategies.SHARDS // 2))
     @seed(zlib.crc32(b"response import") + shard)
-    @given(upload=uploads_of(HEADER, CELLS))
+    @given(upload=strategies.uploads_of(HEADER, CELLS))
     def run(upload):
         nonlocal sent
         filename, data = upload
@@ -70,7 +63,7 @@ def test_response_import_fuzz_never_fails_and_refusals_change_nothing(
                 assert snapshot(survey) == before
             transaction.set_rollback(True)
 
-    with quiet():
+    with strategies.quiet():
         run()
     record_property(f"fuzz {connection.vendor}", {"response import": sent})
-    assert sent >= FUZZ_EXAMPLES // (SHARDS // 2)
+    assert sent >= strategies.FUZZ_EXAMPLES // (strategies.SHARDS // 2)
