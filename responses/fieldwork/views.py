@@ -3,6 +3,7 @@
 `surveys_for_user` (in `selectors.surveys_listed`)."""
 
 import itertools
+import re
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -109,7 +110,8 @@ BULK_ACTIONS = {"send", "remind", "revoke", "regenerate", "bounce"}
 def _bulk_targets(request, survey):
     if request.POST.get("scope") == "filtered":
         return selectors.invitations_table(survey, **_filters(request.POST))
-    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    # ASCII digits that fit a bigint: str.isdigit() also takes "²", which int() refuses.
+    ids = [int(pk) for pk in request.POST.getlist("ids") if re.fullmatch(r"[0-9]{1,18}", pk)]
     return survey.invitations.filter(pk__in=ids)
 
 
