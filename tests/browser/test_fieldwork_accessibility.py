@@ -69,3 +69,14 @@ def test_invitation_page_copy_button_and_axe(
     assert_no_axe_violations(researcher_page)
     researcher_page.click("button.copy-button")
     researcher_page.wait_for_function("document.querySelector('.copy-status').textContent !== ''")
+
+
+def test_a_refused_upload_has_no_axe_violations(researcher_page, live_server, survey, tmp_path):
+    path = tmp_path / "list.csv"
+    path.write_bytes(b"name,email,sector,affiliation\nAnn\x00,ann@x.example,agi_lab,\n")
+    researcher_page.goto(live_server.url + url("import", survey))
+    researcher_page.set_input_files("input[type=file]", str(path))
+    researcher_page.click("form.upload-form button[type=submit]")
+    researcher_page.wait_for_selector("p.errornote[role=alert]")
+    assert "control character (U+0000)" in researcher_page.content()
+    assert_no_axe_violations(researcher_page)
