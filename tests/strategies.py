@@ -179,38 +179,49 @@ _REFS = st.one_of(
 )
 
 
+# Strategies are built once, here: Hypothesis validates each one it meets for the first time.
+_KINDS = ["inline"] * 6 + ["number", "shared", "bool", "error", "date", "formula", "str"]
+# A cell's type and, None or else, the reference it lies with; a row's own lying reference.
+_CELL_STYLES = st.lists(
+    st.tuples(st.sampled_from(_KINDS), st.one_of(st.none(), _REFS)), min_size=1, max_size=4
+)
+_ROW_REFS = st.sampled_from([None] * 8 + ["1048576", "0", "x"])
+_DIMENSIONS = st.sampled_from(["", "", "A1:D3", "A1:XFD1048576", "A1", "ZZ", "B2:A1"])
+_SHARED = st.lists(st.one_of(short_text, long_text), max_size=3)
+_DAMAGE = st.sampled_from(["as is"] * 4 + ["cut", "flip", "part"])
+
+
 @st.composite
 def sheets(draw, rows: list[list[str]]) -> str:
-    """The rows as sheet XML, with cells of every type and, sometimes, lying references."""
+    """The rows as sheet XML, with cells of every type and, sometimes, lying references: a
+    few cell styles drawn, repeated along each row."""
+    styles = draw(_CELL_STYLES)
     parts = []
     for number, values in enumerate(rows, start=1):
-        row_ref = draw(st.sampled_from([str(number)] * 8 + ["1048576", "0", "x"]))
         cells = []
         for column, value in enumerate(values):
-            kind = draw(
-                st.sampled_from(["inline"] * 6 + ["number", "shared", "bool", "error", "date"])
-                | st.sampled_from(["formula", "str"])
-            )
-            ref = f"{chr(65 + column % 26)}{number}" if draw(st.booleans()) else draw(_REFS)
+            kind, ref = styles[column % len(styles)]
+            ref = f"{chr(65 + column % 26)}{number}" if ref is None else ref
             cells.append(_cell_xml(ref, value, kind))
-        parts.append(f'<row r="{row_ref}">{"".join(cells)}</row>')
+        row_ref = draw(_ROW_REFS) or str(number)
+        parts.append(f'<row r="{_xml_text(row_ref, quote=True)}">{"".join(cells)}</row>')
     return "".join(parts)
 
 
 @st.composite
 def xlsx_files(draw, rows: list[list[str]]) -> bytes:
     sheet = draw(sheets(rows))
-    dimension = draw(st.sampled_from(["", "", "A1:D3", "A1:XFD1048576", "A1", "ZZ", "B2:A1"]))
-    strings = draw(st.lists(st.one_of(short_text, long_text), max_size=3))
-    strings = [text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for text in strings]
-    data = xlsx_workbook(sheet, dimension=dimension, strings=strings)
+    strings = [
+        text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for text in draw(_SHARED)
+    ]
+    data = xlsx_workbook(sheet, dimension=draw(_DIMENSIONS), strings=strings)
     return draw(damaged(data))
 
 
 @st.composite
 def damaged(draw, data: bytes) -> bytes:
     """The file as it is, or cut short, or with bytes changed, or a part rewritten."""
-    how = draw(st.sampled_from(["as is"] * 4 + ["cut", "flip", "part"]))
+    how = draw(_DAMAGE)
     if how == "cut":
         return data[: draw(st.integers(0, len(data)))]
     if how == "flip":
@@ -255,22 +266,33 @@ PREBUILT = [
 ]
 
 
-@st.composite
-def uploads_of(draw, header: list[str], cell: st.SearchStrategy[str]):
+_UPLOAD_KINDS = st.sampled_from(["csv"] * 5 + ["xlsx"] * 4 + ["bytes", "prebuilt", "blank"])
+_ENCODINGS = st.sampled_from(["utf-8"] * 6 + ["utf-8-sig", "utf-16", "latin-1"])
+_BLANK_LINES = st.sampled_from([10] * 4 + [uploads.MAX_ROWS + 1])
+
+
+def uploads_of(header: list[str], cell: st.SearchStrategy[str]) -> st.SearchStrategy:
     """(filename, data) of an upload whose first row is mostly `header` and whose cells are
     mostly drawn from `cell`."""
-    columns = draw(st.one_of(st.just(header), st.lists(value_of(*header), max_size=6)))
-    body = draw(st.lists(st.lists(cell, max_size=len(columns) + 2), max_size=6))
-    rows = [columns, *body]
-    kind = draw(st.sampled_from(["csv"] * 5 + ["xlsx"] * 4 + ["bytes", "prebuilt", "blank"]))
-    if kind == "xlsx":
-        return draw(st.sampled_from(["list.xlsx", "LIST.XLSX"])), draw(xlsx_files(rows))
-    if kind == "bytes":
-        return draw(st.sampled_from(["list.csv", "list.xlsx", "list.pdf"])), draw(st.binary())
-    if kind == "prebuilt":
-        return "list.xlsx", draw(st.sampled_from(PREBUILT))
-    text = _csv_text(rows)
-    if kind == "blank":
-        text += "\n" * draw(st.sampled_from([10, uploads.MAX_ROWS + 1]))
-    how = draw(st.sampled_from(["utf-8"] * 6 + ["utf-8-sig", "utf-16", "latin-1"]))
-    return draw(st.sampled_from(["list.csv", "list.txt"])), _encode(text, how)
+    headers = st.one_of(st.just(header), st.lists(value_of(*header), max_size=6))
+    # A few cells drawn, repeated across the row's width: a wide row costs no more to draw.
+    bodies = st.lists(
+        st.tuples(st.lists(cell, min_size=1, max_size=8), st.integers(0, len(header) + 2)),
+        max_size=6,
+    )
+
+    @st.composite
+    def upload(draw):
+        body = [(cells * width)[:width] for cells, width in draw(bodies)]
+        rows = [draw(headers), *body]
+        kind = draw(_UPLOAD_KINDS)
+        if kind == "xlsx":
+            return draw(st.sampled_from(["list.xlsx", "LIST.XLSX"])), draw(xlsx_files(rows))
+        if kind == "bytes":
+            return draw(st.sampled_from(["list.csv", "list.xlsx", "list.pdf"])), draw(st.binary())
+        if kind == "prebuilt":
+            return "list.xlsx", draw(st.sampled_from(PREBUILT))
+        text = _csv_text(rows) + ("\n" * draw(_BLANK_LINES) if kind == "blank" else "")
+        return draw(st.sampled_from(["list.csv", "list.txt"])), _encode(text, draw(_ENCODINGS))
+
+    return upload()
