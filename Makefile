@@ -39,9 +39,15 @@ check: install
 		ALLOWED_HOSTS=survey.example.org SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_PRELOAD=1 SECURE_SSL_REDIRECT=1 \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-# loadgroup: the fault tests (tests/faults) share one worker, and so one PostgreSQL of their own.
+# The suite on the database DATABASE_URL names; on PostgreSQL, the fuzz tests run a second time
+# on SQLite, so that one `make test` fuzzes both. loadgroup: the fault tests (tests/faults)
+# share one worker, and so one PostgreSQL of their own.
 test: lint check
 	DEBUG=0 $(BIN)/python -m pytest -n $${PYTEST_WORKERS:-auto} --dist loadgroup
+	@if [ "$${DATABASE_URL#postgres}" != "$${DATABASE_URL}" ]; then \
+		echo "== the fuzz tests again, on SQLite"; \
+		env -u DATABASE_URL DEBUG=0 $(BIN)/python -m pytest -n $${PYTEST_WORKERS:-auto} -m fuzz; \
+	fi
 
 # The production shape on one machine, as the Procfile lists it: gunicorn (whitenoise serves the
 # static files), a Celery worker and beat, after migrate and collectstatic. Needs PostgreSQL,

@@ -380,6 +380,11 @@ if FIELDWORK_SENDING_TIMEOUT_MINUTES * 60 <= CELERY_TASK_TIME_LIMIT:
     )
 # Transient SMTP errors are retried after base, 2 x base, 4 x base... seconds.
 FIELDWORK_EMAIL_RETRY_BASE = env_int("FIELDWORK_EMAIL_RETRY_BASE", 30)
+# A checked expert list waits 24 hours for its confirmation; this deletes those past it.
+CELERY_BEAT_SCHEDULE["fieldwork-staged-imports-expire"] = {
+    "task": "fieldwork.staged_imports_expire",
+    "schedule": env_int("FIELDWORK_STAGED_EXPIRE_SECONDS", 3600),
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 # Personal links appear in request paths; every log record passes this filter first.

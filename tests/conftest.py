@@ -22,6 +22,24 @@ from statements.services import statements_load
 from tests.factories import celery_publishing_to, free_port, require
 
 
+def pytest_terminal_summary(terminalreporter):
+    """How many inputs the fuzz tests sent (tests/strategies.py), per endpoint and database:
+    each records a property "fuzz <database>" of {endpoint: count}."""
+    totals: dict[str, dict[str, int]] = {}
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
+        "failed", []
+    ):
+        for key, counts in getattr(report, "user_properties", []):
+            if key.startswith("fuzz "):
+                for endpoint, count in counts.items():
+                    database = totals.setdefault(key.removeprefix("fuzz "), {})
+                    database[endpoint] = database.get(endpoint, 0) + count
+    for database, counts in totals.items():
+        terminalreporter.write_sep("-", f"fuzz inputs sent, {database}")
+        for endpoint, count in counts.items():
+            terminalreporter.write_line(f"{endpoint:<28} {count:>8,}")
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # PBKDF2's deliberate slowness costs ~0.3 s per user; the tests do not test it.

@@ -4,6 +4,7 @@ exercises the same paths (the kept counts among them)."""
 import contextlib
 import http.client
 import http.cookiejar
+import io
 import itertools
 import os
 import re
@@ -13,16 +14,19 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
+from xml.sax.saxutils import escape
 
 import pytest
 from django.db import connection
 from django.db.models import Count
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
+from openpyxl.utils import get_column_letter
 
 from responses.fieldwork.services import deliveries
 from responses.fieldwork.services.experts import invitation_create
@@ -303,3 +307,78 @@ def celery_publishing_to(url: str):
     finally:
         forget_connections()
         app.conf.broker_url, app.conf.task_always_eager = saved
+
+
+# ---------------------------------------------------------------- uploaded workbooks
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_PARTS = {
+    "[Content_Types].xml": (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{_TYPE}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_TYPE}.worksheet+xml"/>'
+        f'<Override PartName="/xl/styles.xml" ContentType="{_TYPE}.styles+xml"/>'
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_TYPE}.sharedStrings+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        f'<Relationships xmlns="{_RELS}"><Relationship Id="rId1" '
+        f'Type="{_DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        f'<workbook xmlns="{_MAIN}" xmlns:r="{_DOC}"><sheets>'
+        '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        f'<Relationships xmlns="{_RELS}">'
+        f'<Relationship Id="rId1" Type="{_DOC}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{_DOC}/styles" Target="styles.xml"/>'
+        f'<Relationship Id="rId3" Type="{_DOC}/sharedStrings" Target="sharedStrings.xml"/>'
+        "</Relationships>"
+    ),
+    "xl/styles.xml": (
+        f'<styleSheet xmlns="{_MAIN}"><fonts count="1"><font><sz val="11"/></font></fonts>'
+        '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        '</cellStyleXfs><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+        "</cellStyles></styleSheet>"
+    ),
+}
+
+
+def xlsx_workbook(sheet_data: str, *, dimension: str = "", strings=(), parts=None) -> bytes:
+    """An XLSX file written part by part, as a hostile or broken one may be: `sheet_data` is
+    the XML inside <sheetData>, `dimension` the declared size (none when empty), `strings`
+    the shared strings, `parts` any part replaced or added (name: bytes or text)."""
+    shared = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
+    declared = f'<dimension ref="{dimension}"/>' if dimension else ""
+    contents = _PARTS | {
+        "xl/worksheets/sheet1.xml": (
+            f'<worksheet xmlns="{_MAIN}">{declared}<sheetData>{sheet_data}</sheetData></worksheet>'
+        ),
+        "xl/sharedStrings.xml": f'<sst xmlns="{_MAIN}" count="{len(strings)}">{shared}</sst>',
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in (contents | (parts or {})).items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def xlsx_row(number: int, values) -> str:
+    """One <row> of inline strings (str) and numbers, from column A."""
+    cells = []
+    for column, value in enumerate(values, start=1):
+        ref = f"{get_column_letter(column)}{number}"
+        if isinstance(value, str):
+            cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{escape(value)}</t></is></c>')
+        else:
+            cells.append(f'<c r="{ref}"><v>{value}</v></c>')
+    return f'<row r="{number}">{"".join(cells)}</row>'

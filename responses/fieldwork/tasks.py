@@ -1,6 +1,6 @@
 """Tasks of the fieldwork, thin: keyword-only *_id arguments, a stable name, one service call
 each: invitation and reminder emails, sweeping the ones whose task or worker was lost,
-scheduled reminders, closing surveys on their date."""
+scheduled reminders, closing surveys on their date, deleting expired staged expert lists."""
 
 import contextlib
 import smtplib
@@ -10,7 +10,7 @@ from django.core.mail import get_connection
 
 from ..broker import BrokerUnavailable, publish
 from ..models import EmailDelivery
-from .services import deliveries, lifecycle, reminders
+from .services import deliveries, lifecycle, reminders, staging
 
 MAX_RETRIES = deliveries.MAX_RETRIES
 retry_countdown = deliveries.retry_countdown
@@ -77,3 +77,8 @@ def reminders_due_task() -> int:
 @shared_task(name="fieldwork.surveys_close_due")
 def surveys_close_due_task() -> int:
     return lifecycle.surveys_close_due()
+
+
+@shared_task(name="fieldwork.staged_imports_expire")
+def staged_imports_expire_task() -> int:
+    return staging.staged_imports_delete_expired()

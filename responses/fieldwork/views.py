@@ -3,6 +3,7 @@
 survey list, `researcher_required` and `surveys_for_user` (in `selectors.surveys_listed`)."""
 
 import itertools
+import re
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -28,7 +29,7 @@ from .forms import (
     OpenSurveyForm,
     ReasonForm,
 )
-from .services import deliveries, emails, experts, lifecycle, reminders
+from .services import deliveries, emails, experts, lifecycle, reminders, staging
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("state", "sector", "delivery", "q", "sort")
@@ -50,7 +51,7 @@ MESSAGE_QUEUED_LATER = (
 
 
 def _render(request, template, survey=None, status=200, **context):
-    context |= {"survey": survey}
+    context = context | {"survey": survey}
     return render(request, f"research/fieldwork/{template}", context, status=status)
 
 
@@ -126,7 +127,8 @@ BULK_ACTIONS = {"send", "remind", "revoke", "regenerate", "bounce"}
 def _bulk_targets(request, survey):
     if request.POST.get("scope") == "filtered":
         return selectors.invitations_table(survey, **_filters(request.POST))
-    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    # ASCII digits that fit a bigint: str.isdigit() also takes "²", which int() refuses.
+    ids = [int(pk) for pk in request.POST.getlist("ids") if re.fullmatch(r"[0-9]{1,18}", pk)]
     return survey.invitations.filter(pk__in=ids)
 
 
@@ -281,24 +283,31 @@ def delivery_resend(request, survey, pk, delivery_id):
 @no_store
 def import_upload(request, survey):
     form = ExpertUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "GET":
+        return _render(request, "import_upload.html", survey, form=form)
     error = ""
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             parsed = experts.experts_parse(survey=survey, data=upload.read(), filename=upload.name)
         except experts.ImportRefused as refused:
             error = str(refused)
         else:
-            job = experts.import_stage(
+            job = staging.import_stage(
                 survey=survey, parsed=parsed, filename=upload.name, actor=request.user
             )
             return redirect("research:import_preview", survey.slug, job.pk)
-    return _render(request, "import_upload.html", survey, form=form, error=error)
+    return _import_refused(request, survey, error, form=form)
+
+
+def _import_refused(request, survey, error: str, status=400, form=None):
+    form = form or ExpertUploadForm()
+    return _render(request, "import_upload.html", survey, status, form=form, error=error)
 
 
 def _staged(request, survey, job_id):
     return get_object_or_404(
-        Job, pk=job_id, survey=survey, kind=experts.JOB_KIND, created_by=request.user
+        Job, pk=job_id, survey=survey, kind=staging.JOB_KIND, created_by=request.user
     )
 
 
@@ -309,15 +318,9 @@ def import_preview(request, survey, job_id):
     job = _staged(request, survey, job_id)
     if job.status != Job.Status.PENDING:
         return redirect("research:dashboard", survey.slug)
-    rows = job.result["rows"]
-    context = {
-        "job": job,
-        "filename": job.result["filename"],
-        "problems": job.result["problems"],
-        "extra_columns": job.result["extra_columns"],
-        "count": len(rows),
-        "sample": rows[:20],
-    }
+    if staging.staged_expired(job):
+        return _import_refused(request, survey, staging.ERROR_EXPIRED, status=410)
+    context = job.result | {"job": job, "expires_at": staging.staged_expires_at(job)}
     return _render(request, "import_preview.html", survey, **context)
 
 
@@ -326,10 +329,9 @@ def import_preview(request, survey, job_id):
 def import_confirm(request, survey, job_id):
     job = _staged(request, survey, job_id)
     try:
-        count = experts.import_confirm(survey=survey, job_id=job.pk, actor=request.user)
+        count = staging.import_confirm(survey=survey, job_id=job.pk, actor=request.user)
     except experts.ImportRefused as refused:
-        messages.error(request, str(refused))
-        return redirect("research:import", survey.slug)
+        return _import_refused(request, survey, str(refused))
     messages.success(request, MESSAGE_IMPORTED.format(count=count))
     return redirect("research:invitations", survey.slug)
 

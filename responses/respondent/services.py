@@ -1,6 +1,7 @@
 """What an expert does: consent, answer, describe themselves, submit or decline."""
 
 import random
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -40,12 +41,15 @@ class AnswerInput:
     comment: str | None  # None: keep the stored comment
 
 
+# A statement id as the write rule compares it (an SQL integer): anything else is no statement.
+STATEMENT_ID = re.compile(r"[0-9]{1,9}")
+
+
 def parse_answer(*, statement: str, value: str, comment: str | None) -> AnswerInput:
     """Turn posted strings into an AnswerInput, or raise RespondentError."""
-    try:
-        statement_id = int(statement)
-    except (TypeError, ValueError):
-        raise RespondentError(ERROR_STATEMENT) from None
+    if not isinstance(statement, str) or not STATEMENT_ID.fullmatch(statement.strip()):
+        raise RespondentError(ERROR_STATEMENT)
+    statement_id = int(statement)
     if value in ("", None):
         parsed = None
     else:

@@ -2,6 +2,7 @@
 one service call at most; the link views put the invitation in the expert's session."""
 
 import logging
+import re
 from functools import wraps
 
 from django.db import InterfaceError, OperationalError
@@ -164,7 +165,8 @@ def _after_page(post, number: int, page_total: int):
         return reverse("respondent:background")
     if target in ("background", "review"):
         return reverse(f"respondent:{target}")
-    if target.isdigit() and 1 <= int(target) <= page_total:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if re.fullmatch(r"[0-9]{1,4}", target) and 1 <= int(target) <= page_total:
         return reverse("respondent:page", args=[int(target)])
     return reverse("respondent:page", args=[number])
 

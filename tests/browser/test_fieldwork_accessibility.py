@@ -43,20 +43,24 @@ def test_invitations_page_has_no_axe_violations(
     assert_no_axe_violations(researcher_page)
 
 
+def _upload(page, live_server, survey, path, content: bytes):
+    path.write_bytes(content)
+    page.goto(live_server.url + url("import", survey))
+    page.set_input_files("input[type=file]", str(path))
+    page.click("form.upload-form button[type=submit]")
+
+
 def test_import_pages_have_no_axe_violations(researcher_page, live_server, survey, tmp_path):
     researcher_page.goto(live_server.url + url("import", survey))
     assert_no_axe_violations(researcher_page)
     path = tmp_path / "list.csv"
-    path.write_text("name,email,sector,affiliation\nAnn,ann@x.example,agi_lab,\nBad,bad,mars,\n")
-    researcher_page.set_input_files("input[type=file]", str(path))
-    researcher_page.click("form.upload-form button[type=submit]")
+    content = b"name,email,sector,affiliation\nAnn,ann@x.example,agi_lab,\nBad,bad,mars,\n"
+    _upload(researcher_page, live_server, survey, path, content)
     researcher_page.wait_for_url("**/import/*/")
     assert "problem" in researcher_page.content()
     assert_no_axe_violations(researcher_page)
-    path.write_text("name,email,sector,affiliation\nAnn,ann@x.example,agi_lab,\n")
-    researcher_page.goto(live_server.url + url("import", survey))
-    researcher_page.set_input_files("input[type=file]", str(path))
-    researcher_page.click("form.upload-form button[type=submit]")
+    content = b"name,email,sector,affiliation\nAnn,ann@x.example,agi_lab,\n"
+    _upload(researcher_page, live_server, survey, path, content)
     researcher_page.wait_for_url("**/import/*/")
     assert "1 expert ready to import" in researcher_page.content()
     assert_no_axe_violations(researcher_page)
@@ -98,4 +102,11 @@ def test_anonymise_page_with_its_refusals_has_no_axe_violations(
     assert_no_axe_violations(researcher_page)
     researcher_page.get_by_role("button", name="Anonymise for good").click()
     researcher_page.wait_for_selector("#confirm-reasons-errors")
+
+
+def test_a_refused_upload_has_no_axe_violations(researcher_page, live_server, survey, tmp_path):
+    content = b"name,email,sector,affiliation\nAnn\x00,ann@x.example,agi_lab,\n"
+    _upload(researcher_page, live_server, survey, tmp_path / "list.csv", content)
+    researcher_page.wait_for_selector("p.errornote[role=alert]")
+    assert "control character (U+0000)" in researcher_page.content()
     assert_no_axe_violations(researcher_page)

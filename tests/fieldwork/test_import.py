@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from responses import uploads
-from responses.fieldwork.services import experts
+from responses.fieldwork.services import experts, staging
 from responses.fieldwork.services.experts import experts_import, experts_parse
 from responses.models import AuditEvent, Invitation, Job
 from responses.uploads import ImportRefused
@@ -180,7 +180,8 @@ def test_import_view_confirms_once_from_the_stored_upload(researcher_client, sur
     # Rows posted back with the confirmation are ignored: only the stored upload counts.
     researcher_client.post(url("import_confirm", survey, job.pk), {"rows": "evil@x.example"})
     again = researcher_client.post(url("import_confirm", survey, job.pk), follow=True)
-    assert experts.ERROR_ALREADY_USED in again.content.decode()
+    assert again.status_code == 400
+    assert staging.ERROR_ALREADY_USED in again.content.decode()
     assert sorted(Invitation.objects.values_list("expert__email", flat=True)) == [
         "ann@lab.example",
         "carl@uni.example",
@@ -191,7 +192,7 @@ def test_import_view_refuses_an_unreadable_file_clearly(researcher_client, surve
     upload = io.BytesIO("name,email,sector,affiliation\nZoë,z@x.example,,\n".encode("latin-1"))
     upload.name = "list.csv"
     response = researcher_client.post(url("import", survey), {"file": upload})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "not valid UTF-8" in response.content.decode()
     assert Job.objects.count() == 0
 
@@ -218,3 +219,68 @@ def test_import_command_refuses_unknown_survey(tmp_path):
     path.write_text(GOOD)
     with pytest.raises(CommandError, match="No survey"):
         call_command("import_experts", "--survey", "nope", str(path))
+
+
+def test_parse_reports_fields_longer_than_the_database_stores(survey):
+    name, affiliation, note = "N" * 201, "A" * 301, "x" * 1001
+    email = "e" * 243 + "@example.org"  # 255 characters
+    text = f"name,email,sector,affiliation,note\n{name},{email},,{affiliation},{note}\n"
+    assert parse(survey, text).problems == [
+        {"line": 2, "message": experts.ERROR_TOO_LONG.format(column="name", limit=200)},
+        {"line": 2, "message": experts.ERROR_TOO_LONG.format(column="email", limit=254)},
+        {"line": 2, "message": experts.ERROR_TOO_LONG.format(column="affiliation", limit=300)},
+        {"line": 2, "message": experts.ERROR_ATTRIBUTE_TOO_LONG.format(column="note", limit=1000)},
+    ]
+
+
+def test_parse_accepts_fields_as_long_as_the_database_stores(survey):
+    name, affiliation, note = "N" * 200, "A" * 300, "x" * 1000
+    email = "e" * 242 + "@example.org"  # 254 characters
+    text = f"name,email,sector,affiliation,note\n{name},{email},,{affiliation},{note}\n"
+    assert parse(survey, text).problems == []
+
+
+def test_parse_refuses_a_line_break_in_a_name(survey):
+    parsed = parse(survey, 'name,email,sector,affiliation\n"Ann\nLab",ann@lab.example,,\n')
+    assert parsed.problems == [{"line": 2, "message": experts.ERROR_NAME_BREAK}]
+
+
+def test_parse_reports_an_attribute_column_name_too_long_on_line_1(survey):
+    column = "c" * 101
+    parsed = parse(survey, f"name,email,sector,affiliation,{column}\nAnn,ann@lab.example,,,x\n")
+    message = experts.ERROR_ATTRIBUTE_NAME.format(column="c" * 59 + "…", limit=100)
+    assert parsed.problems == [{"line": 1, "message": message}]
+
+
+def test_parse_quotes_long_values_cut_short_in_problems(survey):
+    parsed = parse(
+        survey, "name,email,sector,affiliation\nAnn,ann@lab.example," + "m" * 500 + ",\n"
+    )
+    choices = "agi_lab, academia, civil_society, other"
+    message = experts.ERROR_SECTOR.format(sector="m" * 59 + "…", choices=choices)
+    assert parsed.problems == [{"line": 2, "message": message}]
+
+
+def test_import_view_refuses_a_nul_byte_with_a_400_and_stages_nothing(researcher_client, survey):
+    upload = io.BytesIO(b"name,email,sector,affiliation\nAnn\x00,ann@lab.example,,\n")
+    upload.name = "list.csv"
+    response = researcher_client.post(url("import", survey), {"file": upload})
+    assert response.status_code == 400
+    message = uploads.ERROR_CONTROL.format(line=2, column=1, code=0)
+    assert message in response.content.decode()
+    assert Job.objects.count() == 0
+
+
+def test_import_view_refuses_a_field_past_the_csv_limit_with_a_400(researcher_client, survey):
+    upload = io.BytesIO(b"name,email,sector,affiliation\nAnn,ann@lab.example,," + b"x" * 140_000)
+    upload.name = "list.csv"
+    response = researcher_client.post(url("import", survey), {"file": upload})
+    assert response.status_code == 400
+    assert uploads.ERROR_FIELD_TOO_LONG.format(line=2) in response.content.decode()
+    assert Job.objects.count() == 0
+
+
+def test_import_view_without_a_file_is_a_400(researcher_client, survey):
+    response = researcher_client.post(url("import", survey), {})
+    assert response.status_code == 400
+    assert Job.objects.count() == 0

@@ -238,6 +238,14 @@ def test_bulk_revoke_selected_and_unknown_action(
     assert list(Invitation.objects.filter(revoked_at__isnull=False)) == [invitation]
 
 
+@pytest.mark.parametrize("bad", ["²", "9223372036854775808", "-1", "x"])
+def test_bulk_ignores_ids_that_are_no_invitation(researcher_client, survey, invitation, bad):
+    bulk = url("invitations_bulk", survey)
+    response = researcher_client.post(bulk, {"action": "revoke", "ids": [bad, invitation.pk]})
+    assert response.status_code == 302
+    assert list(Invitation.objects.filter(revoked_at__isnull=False)) == [invitation]
+
+
 def test_bulk_send_all_matching_filter(
     researcher_client,
     survey,

@@ -114,6 +114,19 @@ def test_autosave_refuses_unknown_statement_ids(started_client, statement):
     assert not Answer.objects.exists()
 
 
+# Past PostgreSQL's integer (the write rule's cast) and bigint, past SQLite's INTEGER, and
+# numbers that int() reads but are no id.
+@pytest.mark.parametrize(
+    "statement", ["2147483648", "9223372036854775808", str(2**64), "1" * 5000, "+5", "١٢", "²"]
+)
+def test_autosave_refuses_a_statement_id_no_statement_can_have(answering_client, statement):
+    before = list(Answer.objects.values_list("statement_id", "value"))
+    response = save(answering_client, statement, "1")
+    assert response.status_code == 400
+    assert response.json()["message"] == services.ERROR_STATEMENT
+    assert list(Answer.objects.values_list("statement_id", "value")) == before
+
+
 def test_autosave_refuses_an_overlong_comment(started_client, invitation):
     response = save(started_client, order(invitation)[0], "1", "x" * 5001)
     assert response.status_code == 400

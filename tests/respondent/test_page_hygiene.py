@@ -30,3 +30,15 @@ def test_respondent_pages_have_no_inline_code_and_no_other_origins(expert_client
         html = response.content.decode()
         assert inline_code(html) == [], response.request["PATH_INFO"]
         assert not EXTERNAL.search(html), response.request["PATH_INFO"]
+
+
+def test_a_request_too_large_to_read_gets_our_page_saying_so(started_client, settings):
+    body = "comment=" + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = started_client.post(
+        "/survey/answer/", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "<h1>Request not understood</h1>" in page
+    assert "it was too large, or malformed. Nothing was saved from it." in page
+    assert inline_code(page) == []

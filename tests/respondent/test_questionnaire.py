@@ -189,6 +189,11 @@ def test_page_navigation_moves_freely(started_client):
     )
 
 
+@pytest.mark.parametrize("goto", ["²", "٣", "9" * 5000, "0", "6"])
+def test_page_navigation_to_no_page_stays_on_the_page(started_client, goto):
+    assert started_client.post(page_url(3), {"goto": goto})["Location"] == page_url(3)
+
+
 def test_page_shows_progress_answered_of_total(started_client, invitation):
     ids = first_page_ids(invitation)
     started_client.post(page_url(1), {f"value_{ids[0]}": "1", f"value_{ids[1]}": "-88"})

@@ -4,6 +4,8 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from hypothesis import example, given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from responses import uploads
@@ -57,6 +59,49 @@ def test_neutralise_marks_formulas_but_not_numbers():
     assert writers.neutralise("plain") == "plain"
 
 
+@given(st.text())
+@example("'=x")
+@example("x;''=y\n'@z")
+def test_unneutralise_reverses_neutralise_exactly(text):
+    assert writers.unneutralise(writers.neutralise(text)) == text
+
+
+# Where a spreadsheet may start reading a cell if it ignores our quotes: the csv module honours
+# a quote only at a field's start, so it cuts a line at any `;` or tab it meets.
+@given(st.lists(st.text(), min_size=1, max_size=4), st.sampled_from([";", "\t"]))
+@example(["x;=cmd|' /C calc'!A0"], ";")
+@example(['ok\n=HYPERLINK("http://evil")', 'a;"=b"'], ";")
+def test_csv_cut_at_another_separator_holds_no_formula(texts, separator):
+    data = writers.csv_bytes([[1, *texts, -88]]).decode()
+    for row in csv.reader(io.StringIO(data, newline=""), delimiter=separator):
+        for cell in row:
+            assert not cell.lstrip(' "').startswith(("=", "+", "-", "@")), (texts, cell)
+
+
+def test_csv_quotes_every_text_field_and_leaves_numbers_bare():
+    data = writers.csv_bytes([["R1", 2, -88, None, 0.5, "x;=cmd|' /C calc'!A0"]]).decode()
+    assert data == '"R1",2,-88,"",0.5,"x;\'=cmd|\' /C calc\'!A0"\r\n'
+
+
+def test_xlsx_text_cells_are_strings_holding_the_text_itself():
+    data = writers.xlsx_bytes([["=cmd|' /C calc'!A0", "x;=1+1", -88]])
+    cells = next(load_workbook(io.BytesIO(data)).active.iter_rows())
+    assert [(cell.data_type, cell.value) for cell in cells] == [
+        ("s", "=cmd|' /C calc'!A0"), ("s", "x;=1+1"), ("n", -88)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_exports_drop_control_characters(survey, fmt):
+    respond(survey, answers={1: 1}, open_answer="bell\x07 and escape\x1b")
+    rows = export_rows.responses_wide_rows(survey)
+    if fmt == "csv":
+        written = list(csv.reader(io.StringIO(writers.csv_bytes(rows).decode())))
+    else:
+        written = list(load_workbook(io.BytesIO(writers.xlsx_bytes(rows))).active.values)
+    assert written[1][53] == "bell and escape"
+
+
 def test_wide_export_columns_and_codes(answered_survey):
     rows = wide(answered_survey)
     assert rows[0][:4] == ["respondent", "sector", "gender", "S1"]
@@ -86,7 +131,7 @@ def test_wide_xlsx_keeps_codes_numeric(answered_survey):
     values = list(sheet.iter_rows(values_only=True))
     agi = next(row for row in values if row[1] == "agi_lab")
     assert agi[3] == 2 and agi[4] == -88 and agi[5] is None
-    assert agi[53].startswith("'=")
+    assert agi[53] == "=cmd|' /C calc'!A0"
 
 
 def test_long_export_has_one_row_per_answer(answered_survey):
@@ -167,6 +212,21 @@ def test_import_refuses_unreadable_file(survey):
     assert str(refused.value) == uploads.ERROR_XLSX
 
 
+OPEN_ANSWERS = ["=cmd|' /C calc'!A0", "'=x", "x;=cmd", "ok\n- b\n- c", "@x", "-5 is fine", "'"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_round_trip_keeps_open_answers_exactly(survey, researcher, tmp_path, fmt):
+    for text in OPEN_ANSWERS:
+        respond(survey, answers={1: 1}, open_answer=text)
+    path = tmp_path / f"wide.{fmt}"
+    call_command("export_responses", survey=survey.slug, output=str(path), format=fmt)
+    copy = survey_create(slug="copy", title="Copy", owner=researcher)
+    call_command("import_responses", str(path), survey=copy.slug)
+    imported = Response.objects.filter(invitation__survey=copy)
+    assert sorted(imported.values_list("open_answer", flat=True)) == sorted(OPEN_ANSWERS)
+
+
 def test_round_trip_export_import_gives_identical_results(answered_survey, researcher, tmp_path):
     original = snapshot_create(survey=answered_survey)
     for fmt, name in (("csv", "wide.csv"), ("xlsx", "wide.xlsx")):
@@ -227,4 +287,21 @@ def test_import_command_refuses_missing_file(survey):
 def test_export_command_long_format(answered_survey, tmp_path):
     path = tmp_path / "long.csv"
     call_command("export_responses", survey=answered_survey.slug, output=str(path), format="long")
-    assert path.read_text().splitlines()[0] == "respondent,sector,gender,statement,value"
+    assert path.read_text().splitlines()[0] == '"respondent","sector","gender","statement","value"'
+
+
+def test_import_refuses_a_respondent_id_longer_than_its_placeholder_name_holds(survey):
+    rows = [header(), ["r" * 101, "", "", "1"] + [""] * 51]
+    with pytest.raises(ImportRefused) as refused:
+        responses_import(survey=survey, data=_file(rows), filename="in.csv")
+    message = imports.ERROR_RESPONDENT_TOO_LONG.format(limit=100)
+    assert refused.value.problems == [{"line": 2, "message": message}]
+    assert Response.objects.count() == 0
+
+
+@pytest.mark.parametrize("order", ["²", "٣", "9" * 5000])
+def test_import_refuses_an_order_shown_that_is_no_statement_number(survey, order):
+    rows = [header(), ["a", "", "", "1"] + [""] * 50 + [order]]
+    with pytest.raises(ImportRefused) as refused:
+        responses_import(survey=survey, data=_file(rows), filename="in.csv")
+    assert refused.value.problems == [{"line": 2, "message": imports.ERROR_ORDER}]

@@ -178,8 +178,8 @@ def test_export_statements_csv_has_the_columns(client, researcher, computed_surv
         reverse("research:results_export", args=[computed_survey.slug, "statements-csv"])
     )
     header = response.content.decode().splitlines()[0]
-    assert header.startswith("statement,title,n,strongly_disagree,")
-    assert header.endswith("total_agree_pct,total_disagree_pct,mean,median,variance,se,q1,q3")
+    assert header.startswith('"statement","title","n","strongly_disagree",')
+    assert header.endswith('"mean","median","variance","se","q1","q3"')
     assert response["Content-Disposition"] == 'attachment; filename="agi-statements.csv"'
 
 

@@ -1,8 +1,10 @@
 """Experts and their invitations: one at a time, or a whole list parsed and validated from an
 uploaded CSV or XLSX, then imported all or nothing.
 
-Parsing never writes. The parsed rows wait in a Job row between the preview and the
-confirmation, so the confirmation never trusts rows posted back by the browser.
+Parsing never writes, and checks every field against what the database stores, so that an
+import the preview passed cannot fail. The parsed rows wait in a Job row between the preview
+and the confirmation (staging.py), so the confirmation never trusts rows posted back by the
+browser.
 """
 
 from dataclasses import dataclass, field
@@ -12,12 +14,11 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
-from django.utils import timezone
 
 from ... import links
 from ...audit import audit_log
 from ...choices import SECTOR_CODES, SECTOR_GROUPS
-from ...models import Expert, Invitation, Job, Survey
+from ...models import Expert, Invitation, Survey
 from ...results.services.counts import answers_regroup
 from ...uploads import ImportRefused, table_rows
 
@@ -25,13 +26,13 @@ from ...uploads import ImportRefused, table_rows
 # changes are logged by name, never by value.
 EXPERT_FIELDS = ("name", "email", "sector", "affiliation")
 REQUIRED_COLUMNS = list(EXPERT_FIELDS)
-MAX_ROWS = 50_000
 JOB_KIND = "experts_import"
+ATTRIBUTE_NAME_LIMIT = 100
+ATTRIBUTE_VALUE_LIMIT = 1_000
+SHOWN_LIMIT = 60  # of a value quoted in a problem
 
 ERROR_EMAIL = "'{email}' is not a valid email address."
 ERROR_SECTOR = "Unknown sector '{sector}'. Use one of: {choices}."
-ERROR_TOO_LONG = "The {field} is longer than {limit} characters."
-ERROR_TOO_MANY = f"The file has more than {MAX_ROWS:,} rows."
 ERROR_EMPTY = "The file is empty: the first line must name the columns."
 ERROR_MISSING_COLUMNS = "Missing column(s): {columns}. The first line must name the columns."
 ERROR_DUPLICATE_COLUMN = "The column '{column}' appears more than once."
@@ -40,7 +41,10 @@ ERROR_DUPLICATE_FILE = "{email} appears already on line {line}."
 ERROR_DUPLICATE_SURVEY = "{email} is already invited to this survey."
 ERROR_NO_ROWS = "The file has column names but no experts."
 ERROR_HAS_PROBLEMS = "The file has problems; nothing was imported."
-ERROR_ALREADY_USED = "This upload was already imported or has expired. Upload the file again."
+ERROR_TOO_LONG = "The {field} is longer than {limit:,} characters."
+ERROR_NAME_BREAK = "The name holds a line break or a tab."
+ERROR_ATTRIBUTE_NAME = "The column name '{column}' is longer than {limit:,} characters."
+ERROR_ATTRIBUTE_TOO_LONG = "The value in the column '{column}' is longer than {limit:,} characters."
 
 _SECTOR_LOOKUP = {code: code for code in SECTOR_CODES} | {
     label.lower(): code for code, label in SECTOR_GROUPS
@@ -69,18 +73,22 @@ def expert_clean(
     problems = []
     if not fields["name"]:
         problems.append(("name", ERROR_NAME))
-    try:
-        validate_email(fields["email"])
-    except ValidationError:
-        problems.append(("email", ERROR_EMAIL.format(email=fields["email"])))
+    elif any(space in fields["name"] for space in "\r\n\t"):
+        problems.append(("name", ERROR_NAME_BREAK))  # it goes into the To: header of emails
+    for name_, limit in LIMITS.items():
+        if len(fields[name_]) > limit:
+            problems.append((name_, ERROR_TOO_LONG.format(field=name_, limit=limit)))
+    if len(fields["email"]) <= LIMITS["email"]:
+        try:
+            validate_email(fields["email"])
+        except ValidationError:
+            problems.append(("email", ERROR_EMAIL.format(email=_shown(fields["email"]))))
     if sector.strip():
         fields["sector"] = _SECTOR_LOOKUP.get(sector.strip().lower(), "")
         if not fields["sector"]:
             choices = ", ".join(SECTOR_CODES)
-            problems.append(("sector", ERROR_SECTOR.format(sector=sector.strip(), choices=choices)))
-    for name_, limit in LIMITS.items():
-        if len(fields[name_]) > limit:
-            problems.append((name_, ERROR_TOO_LONG.format(field=name_, limit=limit)))
+            shown = _shown(sector.strip())
+            problems.append(("sector", ERROR_SECTOR.format(sector=shown, choices=choices)))
     return fields, problems
 
 
@@ -191,7 +199,16 @@ def _header(parsed: ParsedList, header: list[str]) -> list[str]:
     if missing:
         parsed.problem(1, ERROR_MISSING_COLUMNS.format(columns=", ".join(missing)))
     parsed.extra_columns = [c for c in dict.fromkeys(columns) if c and c not in REQUIRED_COLUMNS]
+    for column in parsed.extra_columns:
+        if len(column) > ATTRIBUTE_NAME_LIMIT:
+            shown = _shown(column)
+            parsed.problem(1, ERROR_ATTRIBUTE_NAME.format(column=shown, limit=ATTRIBUTE_NAME_LIMIT))
     return columns
+
+
+def _shown(value: str) -> str:
+    """A value quoted in a problem, cut short: the preview stays readable and its job small."""
+    return value if len(value) <= SHOWN_LIMIT else value[: SHOWN_LIMIT - 1] + "…"
 
 
 def _row(parsed: ParsedList, line: int, columns: list[str], values: list[str]) -> dict:
@@ -202,6 +219,12 @@ def _row(parsed: ParsedList, line: int, columns: list[str], values: list[str]) -
     for _, message in problems:
         parsed.problem(line, message)
     attributes = {c: record[c] for c in parsed.extra_columns if record.get(c)}
+    for column, value in attributes.items():
+        if len(value) > ATTRIBUTE_VALUE_LIMIT:
+            message = ERROR_ATTRIBUTE_TOO_LONG.format(
+                column=_shown(column), limit=ATTRIBUTE_VALUE_LIMIT
+            )
+            parsed.problem(line, message)
     return {"line": line, **fields, "attributes": attributes}
 
 
@@ -217,18 +240,19 @@ def _check_duplicates(parsed: ParsedList, survey: Survey) -> None:
         email = row["email"].lower()
         if not email:
             continue
+        shown = _shown(row["email"])
         if email in first_line:
-            message = ERROR_DUPLICATE_FILE.format(email=row["email"], line=first_line[email])
+            message = ERROR_DUPLICATE_FILE.format(email=shown, line=first_line[email])
             parsed.problem(row["line"], message)
         else:
             first_line[email] = row["line"]
         if email in invited:
-            parsed.problem(row["line"], ERROR_DUPLICATE_SURVEY.format(email=row["email"]))
+            parsed.problem(row["line"], ERROR_DUPLICATE_SURVEY.format(email=shown))
 
 
 def experts_parse(*, survey: Survey, data: bytes, filename: str) -> ParsedList:
     """Every row checked; problems carry their line number. Raises ImportRefused when the
-    file as a whole cannot be read."""
+    file as a whole cannot be read, or is too large (uploads.py)."""
     parsed = ParsedList()
     records = iter(table_rows(data=data, filename=filename))
     first = next(records, None)
@@ -236,11 +260,8 @@ def experts_parse(*, survey: Survey, data: bytes, filename: str) -> ParsedList:
         raise ImportRefused(ERROR_EMPTY)
     columns = _header(parsed, first[1])
     for line, values in records:
-        if not any(values):
-            continue
-        if len(parsed.rows) >= MAX_ROWS:
-            raise ImportRefused(ERROR_TOO_MANY)
-        parsed.rows.append(_row(parsed, line, columns, values))
+        if any(values):
+            parsed.rows.append(_row(parsed, line, columns, values))
     if not parsed.rows:
         parsed.problem(1, ERROR_NO_ROWS)
     if not any(problem["line"] == 1 for problem in parsed.problems):
@@ -276,36 +297,3 @@ def experts_import(*, survey: Survey, rows: list[dict], actor=None) -> int:
         data={"invitations": len(invitations)},
     )
     return len(invitations)
-
-
-def import_stage(*, survey: Survey, parsed: ParsedList, filename: str, actor) -> Job:
-    """Keep the parsed upload server-side until the researcher confirms it."""
-    return Job.objects.create(
-        survey=survey,
-        kind=JOB_KIND,
-        created_by=actor,
-        result={
-            "filename": filename[:200],
-            "rows": parsed.rows,
-            "problems": parsed.problems,
-            "extra_columns": parsed.extra_columns,
-        },
-    )
-
-
-def import_confirm(*, survey: Survey, job_id: int, actor) -> int:
-    """Claim the staged upload (once), then import it. A second click imports nothing."""
-    with transaction.atomic():
-        claimed = Job.objects.filter(
-            pk=job_id, survey=survey, kind=JOB_KIND, created_by=actor, status=Job.Status.PENDING
-        ).update(status=Job.Status.RUNNING)
-        if not claimed:
-            raise ImportRefused(ERROR_ALREADY_USED)
-        job = Job.objects.get(pk=job_id)
-        if job.result["problems"]:
-            raise ImportRefused(ERROR_HAS_PROBLEMS, job.result["problems"])
-        count = experts_import(survey=survey, rows=job.result["rows"], actor=actor)
-        job.status, job.progress, job.finished_at = Job.Status.DONE, 100, timezone.now()
-        job.result = {"filename": job.result["filename"], "imported": count}
-        job.save(update_fields=["status", "progress", "finished_at", "result"])
-    return count

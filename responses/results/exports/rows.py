@@ -1,9 +1,7 @@
 """Row generators of the exports: data first, format last. Each yields plain rows (lists, the
-header first) that a writer (writers.py) turns into CSV, XLSX or LaTeX.
-
-Text that a respondent wrote goes through `neutralise`, so that an open answer such as
-`=HYPERLINK(...)` is shown as text, never run as a formula. Numbers (the answer codes -2..2
-and -88) stay numbers.
+header first) that a writer (writers.py) turns into CSV, XLSX or LaTeX; the writer keeps an
+open answer such as `=HYPERLINK(...)` from running as a formula. Numbers (the answer codes
+-2..2 and -88) stay numbers.
 """
 
 import secrets
@@ -11,7 +9,6 @@ import secrets
 from ...models import Answer, Response
 from ..analysis import RESULT_COLUMNS
 from ..group_keys import stated_sector
-from .writers import neutralise
 
 WIDE_FIXED = ["respondent", "sector", "gender"]
 WIDE_TAIL = ["open_answer", "order_shown"]
@@ -109,8 +106,8 @@ def responses_wide_rows(survey, *, anonymous: bool = True):
         order = " ".join(str(number_of[pk]) for pk in person["order"] if pk in number_of)
         row = [person["respondent"], person["sector"], person["gender"]]
         row += [answers.get(number, "") for number in numbers]
-        row += [neutralise(person["open_answer"]), order]
-        row += [neutralise(person[key]) for key in identity]
+        row += [person["open_answer"], order]
+        row += [person[key] for key in identity]
         yield row
 
 

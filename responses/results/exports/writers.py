@@ -1,6 +1,16 @@
-"""Writers: they format rows (the first row is the header) as CSV, XLSX or LaTeX. Every text
-cell of a spreadsheet is neutralised, so that it never runs a name or an open answer as a
-formula; every LaTeX cell is escaped."""
+"""Writers: they format rows (the first row is the header) as CSV, XLSX or LaTeX.
+
+No spreadsheet may run a name or an open answer as a formula. In XLSX every text cell is typed
+as a string, which spreadsheets never evaluate, and holds the text itself. CSV has no types:
+every text field is quoted (numbers stay numbers), and a text that a spreadsheet could take
+for a formula gets an apostrophe, which spreadsheets hide: at its start, and after a `;`, a
+tab or a line break inside it (past spaces and quotes). Quoting alone keeps such a text in one
+cell for a reader that honours quotes anywhere in a line; one that honours a quote only at the
+start of a field (Python's csv module does) cuts the line at that `;` where `;` separates
+fields, as it does in Excel in many locales, and the piece after it must not be a formula
+either. `unneutralise` removes exactly these apostrophes, so that the import reads back what
+we exported. Control characters, which XLSX cannot hold and the import refuses, are dropped
+from both. Every LaTeX cell is escaped."""
 
 import csv
 import io
@@ -11,37 +21,51 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from ...uploads import CONTROL_CHARACTERS
+
 # OWASP's list of formula starts, plus the separators some spreadsheets also evaluate.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+# Inside a text: after a break, past spaces and quotes, and past apostrophes, so that
+# `unneutralise` knows which one is ours.
+_INNER = re.compile(r"""([;\t\r\n][ "]*)('*[=+\-@|%])""")
+_INNER_UNDO = re.compile(r"""([;\t\r\n][ "]*)'('*[=+\-@|%])""")
 
 
 def neutralise(value):
-    """A text cell that a spreadsheet would read as a formula gets a leading apostrophe.
-    Numbers (the answer codes -2 and -88 among them) stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    """A CSV text cell that a spreadsheet could read as a formula, anywhere it may start
+    reading one, gets an apostrophe there. Numbers (the answer codes -2 and -88 among them)
+    stay numbers."""
+    if not isinstance(value, str):
+        return value
+    value = _INNER.sub(r"\1'\2", value)
+    if value.lstrip("'").startswith(FORMULA_STARTS):
+        value = "'" + value
     return value
 
 
 def unneutralise(value: str) -> str:
-    """The reverse, for files we exported and now read back."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
-        return value[1:]
-    return value
+    """The reverse, for CSV files we exported and now read back: exact for every text."""
+    if value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS):
+        value = value[1:]
+    return _INNER_UNDO.sub(r"\1\2", value)
 
 
-def _cell(value):
+def _text(value):
+    """A cell's value as both formats write it: text without control characters, times in
+    the local time zone, nothing as empty."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    return neutralise(value)
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.sub("", value)
+    return value
 
 
 def write_csv(rows, stream) -> None:
-    writer = csv.writer(stream)
+    writer = csv.writer(stream, quoting=csv.QUOTE_NONNUMERIC)
     for row in rows:
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([neutralise(_text(value)) for value in row])
 
 
 def csv_bytes(rows, *, excel_bom: bool = False) -> bytes:
@@ -51,18 +75,19 @@ def csv_bytes(rows, *, excel_bom: bool = False) -> bytes:
     return (("\ufeff" if excel_bom else "") + stream.getvalue()).encode("utf-8")
 
 
+def _xlsx_cell(sheet, value) -> WriteOnlyCell:
+    value = _text(value)
+    cell = WriteOnlyCell(sheet, value=None if value == "" else value)
+    if isinstance(value, str) and value:
+        cell.data_type = "s"  # a string cell, never parsed as a formula
+    return cell
+
+
 def xlsx_bytes(rows, title: str = "Sheet") -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
     for row in rows:
-        cells = []
-        for value in row:
-            value = _cell(value)
-            cell = WriteOnlyCell(sheet, value=None if value == "" else value)
-            if isinstance(value, str) and value:
-                cell.data_type = "s"  # a string cell, never parsed as a formula
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
     stream = io.BytesIO()
     workbook.save(stream)
     return stream.getvalue()

@@ -1,6 +1,9 @@
 """Answers collected elsewhere, imported from the wide format (the one the wide export
-writes), all or nothing: every row is checked first, and any problem imports nothing."""
+writes, CSV or XLSX), all or nothing: every row is checked first, and any problem imports
+nothing. A CSV's text cells are read back from the export's neutralised form; an XLSX holds
+the text itself."""
 
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -22,6 +25,7 @@ ERROR_HEADER_UNKNOWN = "Unknown column '{column}'."
 ERROR_HEADER_DUPLICATE = "The column '{column}' appears twice."
 ERROR_RESPONDENT = "The respondent id is empty."
 ERROR_RESPONDENT_TWICE = "Respondent '{respondent}' appears twice in the file."
+ERROR_RESPONDENT_TOO_LONG = "The respondent id is longer than {limit} characters."
 ERROR_SECTOR = "Unknown sector '{value}'."
 ERROR_GENDER = "Unknown gender '{value}'."
 ERROR_CODE = "Column {column}: '{value}' is not an answer (use -2 to 2, -88 or DK)."
@@ -40,6 +44,9 @@ STATED_FOR_GROUP = {
     "prefer_not_to_say": "prefer_not_to_say",
 }
 ASSIGNED_CODES = {code for code, _ in SECTOR_GROUPS}
+# An imported respondent's placeholder expert is named after the id (Expert.name: 200).
+RESPONDENT_LIMIT = 100
+STATEMENT_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
 @dataclass
@@ -96,6 +103,8 @@ def _parse_row(line: int, cells: list[str], columns: dict, numbers: dict[int, in
     person = ImportedRespondent(line, cell("respondent"), cell("sector"), cell("gender"))
     if not person.respondent:
         problems.append(_problem(line, ERROR_RESPONDENT))
+    elif len(person.respondent) > RESPONDENT_LIMIT:
+        problems.append(_problem(line, ERROR_RESPONDENT_TOO_LONG.format(limit=RESPONDENT_LIMIT)))
     if person.sector and person.sector not in SECTOR_CODES:
         problems.append(_problem(line, ERROR_SECTOR.format(value=person.sector)))
     if person.gender and person.gender not in GENDER_CODES:
@@ -107,9 +116,9 @@ def _parse_row(line: int, cells: list[str], columns: dict, numbers: dict[int, in
             problems.append(_problem(line, ERROR_CODE.format(column=column, value=cell(column))))
         elif code is not None:
             person.answers[statement_id] = code
-    person.open_answer = unneutralise(cell("open_answer"))
+    person.open_answer = cell("open_answer")
     order = cell("order_shown").replace(";", " ").replace(",", " ").split()
-    if not all(item.isdigit() and int(item) in numbers for item in order):
+    if not all(STATEMENT_NUMBER.fullmatch(item) and int(item) in numbers for item in order):
         problems.append(_problem(line, ERROR_ORDER))
     else:
         person.order = [numbers[int(item)] for item in order]
@@ -131,6 +140,8 @@ def responses_parse(*, data: bytes, filename: str, numbers: dict[int, int]):
         if not any(cells):
             continue
         person = _parse_row(line, cells, columns, numbers, problems)
+        if not filename.lower().endswith(".xlsx"):
+            person.open_answer = unneutralise(person.open_answer)
         if person.respondent in seen:
             message = ERROR_RESPONDENT_TWICE.format(respondent=person.respondent)
             problems.append(_problem(line, message))
