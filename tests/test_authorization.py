@@ -18,8 +18,9 @@ from django.db import transaction
 from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver, reverse
 
-from responses.fieldwork.services.experts import experts_parse, import_stage, invitation_create
+from responses.fieldwork.services.experts import experts_parse, invitation_create
 from responses.fieldwork.services.lifecycle import invitation_regenerate_link, survey_create
+from responses.fieldwork.services.staging import import_stage
 from responses.links import link_secret
 from responses.models import EmailDelivery
 from responses.results.services.snapshots import recompute_job_create, snapshot_refresh

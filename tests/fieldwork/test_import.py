@@ -226,9 +226,9 @@ def test_parse_reports_fields_longer_than_the_database_stores(survey):
     email = "e" * 243 + "@example.org"  # 255 characters
     text = f"name,email,sector,affiliation,note\n{name},{email},,{affiliation},{note}\n"
     assert parse(survey, text).problems == [
-        {"line": 2, "message": experts.ERROR_TOO_LONG.format(column="name", limit=200)},
-        {"line": 2, "message": experts.ERROR_TOO_LONG.format(column="email", limit=254)},
-        {"line": 2, "message": experts.ERROR_TOO_LONG.format(column="affiliation", limit=300)},
+        {"line": 2, "message": experts.ERROR_TOO_LONG.format(field="name", limit=200)},
+        {"line": 2, "message": experts.ERROR_TOO_LONG.format(field="email", limit=254)},
+        {"line": 2, "message": experts.ERROR_TOO_LONG.format(field="affiliation", limit=300)},
         {"line": 2, "message": experts.ERROR_ATTRIBUTE_TOO_LONG.format(column="note", limit=1000)},
     ]
 
