@@ -4,8 +4,8 @@ their UTF-8 bytes, which Django decodes with replacement) and very long runs; nu
 every integer type; random fields; and uploaded files, CSV and XLSX, damaged in the ways
 openpyxl and the csv module meet.
 
-FUZZ_EXAMPLES (10,000 by default) generated inputs go to the expert's endpoints, shared evenly
-among them, and as many files to each import, through every step (upload, preview, confirm).
+FUZZ_EXAMPLES (10,000 by default) generated inputs go to each of the expert's endpoints, and
+as many files to each import, through every step (upload, preview, confirm).
 One endpoint, or one shard of an import's files, is one test case with its own fixed seed:
 xdist runs them in parallel, and CI sends the same inputs every time."""
 
