@@ -11,9 +11,10 @@ from django.core import mail
 from django.utils import timezone
 
 from responses.broker import BrokerUnavailable
-from responses.fieldwork import tasks, views
+from responses.fieldwork import tasks
 from responses.fieldwork.services import deliveries, reminders
 from responses.fieldwork.services.experts import invitation_create
+from responses.fieldwork.views import common as views
 from responses.models import AuditEvent, EmailDelivery, Expert, Invitation, Survey
 from tests.factories import research_url, worker_killed_while_sending
 

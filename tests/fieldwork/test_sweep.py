@@ -10,10 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from responses.fieldwork import selectors, tasks, views
+from responses.fieldwork import selectors, tasks
 from responses.fieldwork.services import deliveries, emails, reminders
 from responses.fieldwork.services.experts import invitation_create
 from responses.fieldwork.services.lifecycle import survey_create
+from responses.fieldwork.views import common as views
 from responses.models import AuditEvent, EmailDelivery, Invitation, Survey
 from tests.factories import research_url, worker_killed_while_sending
 

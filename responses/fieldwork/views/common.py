@@ -1,0 +1,30 @@
+"""What the fieldwork pages share: the messages they show, the page size, rendering."""
+
+from django.shortcuts import get_object_or_404, render
+
+PAGE_SIZE = 50
+FILTER_KEYS = ("state", "sector", "delivery", "q", "sort")
+MESSAGE_IMPORTED = "Imported {count} experts. Their invitations are ready to send."
+MESSAGE_QUEUED = "{count} email(s) queued. They go out in the background."
+MESSAGE_NOTHING = "No email queued: none of the selected experts can be written to now."
+MESSAGE_WAITING = (
+    "No new email queued: {count} email(s) to the selected experts are queued already and go "
+    "out when the worker takes them."
+)
+MESSAGE_BAD_ACTION = "Choose an action."
+MESSAGE_RESENT = "The email is queued again. It goes out in the background."
+MESSAGE_EXPERT_SAVED = "The expert's details are saved."
+MESSAGE_UNCHANGED = "Nothing to save: the details were unchanged."
+MESSAGE_QUEUED_LATER = (
+    "{count} email(s) queued, but the task queue is unreachable just now: they will go out "
+    "when the worker is back (it retries every minute). Nothing needs doing."
+)
+
+
+def render_page(request, template, survey=None, status=200, **context):
+    context = context | {"survey": survey}
+    return render(request, f"research/fieldwork/{template}", context, status=status)
+
+
+def invitation_or_404(survey, pk):
+    return get_object_or_404(survey.invitations.select_related("expert", "survey"), pk=pk)
