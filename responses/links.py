@@ -38,6 +38,13 @@ def link_fields_new() -> dict:
     return {"link_nonce": nonce, "link_hash": link_hash(link_secret(nonce))}
 
 
+def link_fields_dead() -> dict:
+    """Link fields no secret opens: the stored hash is random, not the hash of the nonce's
+    secret, so neither the old link nor one rebuilt from the new nonce matches it. For
+    anonymised surveys, whose invitations keep their states."""
+    return {"link_nonce": link_nonce_new(), "link_hash": secrets.token_hex(32)}
+
+
 def link_matches(*, nonce: str, secret: str) -> bool:
     return hmac.compare_digest(link_secret(nonce), secret)
 

@@ -11,7 +11,7 @@ from .access import surveys_for_user
 # (tab, label, the URL names that belong to it). A page whose URL name is in no list marks
 # no tab.
 TABS = [
-    ("dashboard", "Dashboard", {"dashboard", "open", "close", "anonymise"}),
+    ("dashboard", "Dashboard", {"dashboard", "dashboard_figures", "open", "close", "anonymise"}),
     (
         "invitations",
         "Invitations",

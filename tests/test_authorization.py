@@ -112,6 +112,7 @@ ROUTES = {
     "admin/login/": both(plain(EVERYONE), "admin:login"),
     "research/": get(plain(STAFF), "research:surveys"),
     "research/<slug:slug>/": get(research(), "research:dashboard"),
+    "research/<slug:slug>/figures/": get(research(), "research:dashboard_figures"),
     "research/<slug:slug>/invitations/": get(research(), "research:invitations"),
     "research/<slug:slug>/invitations/bulk/": post(research(), "research:invitations_bulk"),
     "research/<slug:slug>/invitations/export.csv": get(research(), "research:invitations_csv"),

@@ -4,12 +4,15 @@ however many invitations a survey has."""
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from statistics import median
 
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -18,7 +21,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, TruncHour
 from django.utils import timezone
 
 from ..access import surveys_for_user
@@ -75,6 +78,7 @@ def invitations_annotated(survey):
             activity=Coalesce(
                 "submitted_at", "started_at", "last_reminded_at", "sent_at", "created_at"
             ),
+            invited=ExpressionWrapper(_reached(), output_field=BooleanField()),
         )
     )
 
@@ -132,34 +136,44 @@ class Rates:
 
 
 # Invited: the invitation reached the expert, by email or by a link the researcher passed on
-# (a started, submitted or declined invitation was reached, sent or not).
-_REACHED = (
-    Q(sent_at__isnull=False)
-    | Q(started_at__isnull=False)
-    | Q(submitted_at__isnull=False)
-    | Q(declined_at__isnull=False)
-)
+# (a started, submitted or declined invitation was reached, sent or not). The one definition:
+# the survey list, the dashboard and the invitations export all count with it.
+def _reached(prefix: str = "") -> Q:
+    return (
+        Q(**{f"{prefix}sent_at__isnull": False})
+        | Q(**{f"{prefix}started_at__isnull": False})
+        | Q(**{f"{prefix}submitted_at__isnull": False})
+        | Q(**{f"{prefix}declined_at__isnull": False})
+    )
 
 
-def _rates_aggregate():
+def _started(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}started_at__isnull": False}) | Q(
+        **{f"{prefix}submitted_at__isnull": False}
+    )
+
+
+def _rates_aggregate(prefix: str = "") -> dict:
+    """`prefix`: the path from the queried model to the invitation ("invitations__" from a
+    survey)."""
     return {
-        "invited": Count("pk", filter=_REACHED),
-        "started": Count("pk", filter=Q(started_at__isnull=False) | Q(submitted_at__isnull=False)),
-        "submitted": Count("pk", filter=Q(submitted_at__isnull=False)),
+        "invited": Count(f"{prefix}pk", filter=_reached(prefix)),
+        "started": Count(f"{prefix}pk", filter=_started(prefix)),
+        "submitted": Count(f"{prefix}pk", filter=Q(**{f"{prefix}submitted_at__isnull": False})),
     }
 
 
-def surveys_listed(user):
-    """The user's surveys, newest first, with their invited, submitted and total counts."""
-    return (
+def surveys_listed(user) -> list:
+    """The user's surveys, newest first, each with the dashboard's `rates` and its `total`
+    of invitations: one query."""
+    surveys = list(
         surveys_for_user(user)
-        .annotate(
-            invited=Count("invitations", filter=Q(invitations__sent_at__isnull=False)),
-            submitted=Count("invitations", filter=Q(invitations__submitted_at__isnull=False)),
-            total=Count("invitations"),
-        )
+        .annotate(total=Count("invitations"), **_rates_aggregate("invitations__"))
         .order_by("-created_at")
     )
+    for survey in surveys:
+        survey.rates = Rates(survey.invited, survey.started, survey.submitted)
+    return surveys
 
 
 def state_counts(survey) -> dict[str, int]:
@@ -198,6 +212,50 @@ def rates_by_assigned_sector(survey) -> list[dict]:
     return result
 
 
+@dataclass
+class Progress:
+    """Where the panel stands: responses started and not submitted ("partial"), the page
+    each of them last saved an answer on, and how long submitted ones took."""
+
+    partial: int
+    dropoff: list[dict]  # {"page": n or 0 (consented, nothing saved), "count": k}
+    median_minutes: float | None
+    completed: int
+
+
+def progress(survey) -> Progress:
+    """Two queries, however large the panel: the partial responses with the statement each
+    last saved, and the submitted responses' consent and submission times."""
+    last_saved = (
+        Answer.objects.filter(response=OuterRef("pk"))
+        .order_by("-updated_at", "-pk")
+        .values("statement_id")[:1]
+    )
+    partial = (
+        SurveyResponse.objects.filter(
+            invitation__survey=survey, submitted_at__isnull=True, withdrawn_at__isnull=True
+        )
+        .annotate(last_statement=Subquery(last_saved))
+        .values_list("statement_order", "last_statement")
+    )
+    pages = Counter()
+    for order, statement in partial:
+        position = order.index(statement) if statement in (order or []) else None
+        pages[0 if position is None else position // survey.statements_per_page + 1] += 1
+    durations = sorted(
+        (submitted - consented).total_seconds() / 60
+        for consented, submitted in SurveyResponse.objects.filter(
+            invitation__survey=survey, submitted_at__isnull=False, withdrawn_at__isnull=True
+        ).values_list("consented_at", "submitted_at")
+    )
+    return Progress(
+        partial=sum(pages.values()),
+        dropoff=[{"page": page, "count": pages[page]} for page in sorted(pages)],
+        median_minutes=median(durations) if durations else None,
+        completed=len(durations),
+    )
+
+
 def counts_by_stated_sector(survey) -> list[dict]:
     """Experts state their own sectors (several allowed) only once they answer, so there is
     no invited count per stated sector: we show started and submitted counts."""
@@ -220,7 +278,7 @@ def counts_by_stated_sector(survey) -> list[dict]:
 
 
 def timeline(survey) -> dict:
-    """Submission times, and send counts per day and kind, for the chart."""
+    """Submission times, and send counts per hour and kind, for the chart."""
     submissions = sorted(
         Invitation.objects.filter(survey=survey, submitted_at__isnull=False).values_list(
             "submitted_at", flat=True
@@ -228,11 +286,11 @@ def timeline(survey) -> dict:
     )
     sends = list(
         EmailDelivery.objects.filter(invitation__survey=survey, status=EmailDelivery.Status.SENT)
-        .annotate(day=TruncDate("sent_at"))
+        .annotate(hour=TruncHour("sent_at"))
         .order_by()
-        .values("day", "kind")
+        .values("hour", "kind")
         .annotate(n=Count("pk"))
-        .order_by("day", "kind")
+        .order_by("hour", "kind")
     )
     return {"submissions": submissions, "sends": sends}
 
@@ -283,6 +341,7 @@ def invitation_rows(survey):
             expert.sector,
             expert.affiliation,
             STATE_LABELS[invitation.state],
+            "yes" if invitation.invited else "no",
             invitation.sent_at,
             invitation.started_at,
             invitation.submitted_at,
@@ -301,6 +360,7 @@ EXPORT_HEADER = [
     "sector",
     "affiliation",
     "state",
+    "invited",
     "sent_at",
     "started_at",
     "submitted_at",

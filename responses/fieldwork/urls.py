@@ -7,6 +7,7 @@ from .views import emails, imports, invitations, surveys
 urlpatterns = [
     path("", surveys.survey_list, name="surveys"),
     path("<slug:slug>/", surveys.dashboard, name="dashboard"),
+    path("<slug:slug>/figures/", surveys.dashboard_figures, name="dashboard_figures"),
     path("<slug:slug>/invitations/", invitations.invitations, name="invitations"),
     path("<slug:slug>/invitations/bulk/", invitations.invitations_bulk, name="invitations_bulk"),
     path(

@@ -2,6 +2,7 @@
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from responses.fieldwork.services import lifecycle
 from responses.fieldwork.services.deliveries import invitations_send
@@ -110,3 +111,24 @@ def test_a_refused_upload_has_no_axe_violations(researcher_page, live_server, su
     researcher_page.wait_for_selector("p.errornote[role=alert]")
     assert "control character (U+0000)" in researcher_page.content()
     assert_no_axe_violations(researcher_page)
+
+
+def test_dashboard_refreshes_its_figures_without_a_reload(
+    researcher_page, live_server, survey, fieldwork_under_way
+):
+    page = researcher_page
+    page.goto(live_server.url + url("dashboard", survey))
+    box = page.locator("#live-figures")
+    assert "(4 of 12 invited)" in box.inner_text()
+    page.evaluate("document.getElementById('live-figures').dataset.marker = 'same page'")
+    # One more submission arrives; the next tick (shortened here) shows it.
+    invitation = Invitation.objects.filter(submitted_at__isnull=True).order_by("pk").first()
+    now = timezone.now()
+    Response.objects.create(
+        invitation=invitation, consented_at=now, statement_order=[], submitted_at=now
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(submitted_at=now, started_at=now)
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(box).to_contain_text("(5 of 12 invited)")
+    assert page.evaluate("document.getElementById('live-figures').dataset.marker") == "same page"
+    assert_no_axe_violations(page)

@@ -139,7 +139,9 @@ def bulk_invitations(survey, count, prefix="bulk", sector="academia", sent_at=No
     Invitation.objects.bulk_create(invitations)
 
 
-@pytest.mark.parametrize("name", ["dashboard", "invitations", "audit", "surveys"])
+@pytest.mark.parametrize(
+    "name", ["dashboard", "dashboard_figures", "invitations", "audit", "surveys"]
+)
 def test_pages_keep_a_constant_query_count(researcher_client, survey, name):
     target = url(name, survey) if name != "surveys" else "/research/"
     bulk_invitations(survey, 10, sector="academia", sent_at=timezone.now())
@@ -179,7 +181,7 @@ def test_export_csv_neutralises_formulas(researcher_client, survey, invitation):
     assert rows[1][0] == '\'=HYPERLINK("http://evil")'
     assert rows[1][3] == "'+1-2"
     assert rows[1][4] == "Not sent"
-    assert rows[1][13] == "note=@SUM(A1)"
+    assert rows[1][14] == "note=@SUM(A1)"
 
 
 def test_export_xlsx_cells_are_strings_holding_the_text_itself(

@@ -44,6 +44,7 @@ ERROR_PROVISIONAL = (
 )
 ERROR_NOT_CLOSED = "Only a closed survey can be anonymised."
 ERROR_ANONYMISED = "This survey is already anonymised."
+ERROR_ANONYMISED_LINK = "This survey is anonymised: its invitations can't have links any more."
 ERROR_CONFIRM_SLUG = "Type the survey's short name '{slug}' to confirm."
 ERROR_CONFIRM_REASONS = "Tick the box to confirm that the decline reasons are deleted too."
 ERROR_REASON = "Give a reason, for example the bounce message."
@@ -167,7 +168,8 @@ def surveys_close_due(*, now=None) -> int:
 @transaction.atomic
 def survey_anonymise(*, survey: Survey, actor, confirm: str, confirm_reasons: bool) -> int:
     """Irreversible. The survey's own expert rows lose their names, emails, affiliations and
-    attributes (their sectors and the answers stay), every link stops working, and what may
+    attributes (their sectors, the answers and every invitation's state and times stay),
+    every link stops working for good, and what may
     quote a person goes: bounce messages, decline reasons, staged expert lists and the
     admin's records of these rows. Returns the number of experts anonymised."""
     if survey.anonymised_at is not None:
@@ -188,13 +190,11 @@ def survey_anonymise(*, survey: Survey, actor, confirm: str, confirm_reasons: bo
     )
     invitations = list(survey.invitations.all())
     for invitation in invitations:
-        # The old link must stop working: it identified the person.
-        for field, value in links.link_fields_new().items():
+        # The old link must stop working: it identified the person. The invitation keeps
+        # its state and times (sent, started, declined...): the fieldwork record stays.
+        for field, value in links.link_fields_dead().items():
             setattr(invitation, field, value)
-        invitation.revoked_at = invitation.revoked_at or timezone.now()
-    Invitation.objects.bulk_update(
-        invitations, ["link_nonce", "link_hash", "revoked_at"], batch_size=1000
-    )
+    Invitation.objects.bulk_update(invitations, ["link_nonce", "link_hash"], batch_size=1000)
     _personal_texts_delete(survey)
     now = timezone.now()
     Survey.objects.filter(pk=survey.pk).update(anonymised_at=now)
@@ -256,7 +256,10 @@ def invitations_mark_bounced(*, survey: Survey, invitations, reason: str, actor)
 
 @transaction.atomic
 def invitation_regenerate_link(*, invitation: Invitation, actor=None) -> Invitation:
-    """A new secret; the old link stops working at once."""
+    """A new secret; the old link stops working at once. Never for an anonymised survey,
+    whose links must stay dead."""
+    if invitation.survey.anonymised_at is not None:
+        raise LifecycleError(ERROR_ANONYMISED_LINK)
     for field, value in links.link_fields_new().items():
         setattr(invitation, field, value)
     invitation.revoked_at = None

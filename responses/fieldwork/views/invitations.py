@@ -159,7 +159,7 @@ def _invitation_page(request, survey, invitation, expert_form, status=200):
         "invitation": invitation,
         "state": STATE_LABELS[state.state],
         "answered": state.answered,
-        "link": invitation_url(invitation) if invitation.revoked_at is None else "",
+        "link": "" if invitation.revoked_at or survey.anonymised_at else invitation_url(invitation),
         "deliveries": selectors.deliveries_for_invitation(invitation),
         "events": selectors.audit_for_invitation(invitation)[:200],
         "reason_form": ReasonForm(),

@@ -4,6 +4,7 @@ audit log."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ...access import no_store, research_survey_view, researcher_required
@@ -21,25 +22,40 @@ def survey_list(request):
     return render_page(request, "survey_list.html", surveys=selectors.surveys_listed(request.user))
 
 
-@require_GET
-@research_survey_view
-@no_store
-def dashboard(request, survey):
-    timeline = selectors.timeline(survey)
-    context = {
+def _figures(survey) -> dict:
+    """The dashboard's figures, which its script refreshes every 30 s (`dashboard_figures`)."""
+    return {
         "counts": [
             (code, STATE_LABELS[code], n) for code, n in selectors.state_counts(survey).items()
         ],
         "rates": selectors.rates_overall(survey),
+        "progress": selectors.progress(survey),
         "by_sector": selectors.rates_by_assigned_sector(survey),
         "by_stated": selectors.counts_by_stated_sector(survey),
-        "chart": charts.submissions_chart(**timeline),
+        "chart": charts.submissions_chart(**selectors.timeline(survey)),
+        "refreshed_at": timezone.now(),
+    }
+
+
+@require_GET
+@research_survey_view
+@no_store
+def dashboard(request, survey):
+    context = _figures(survey) | {
         "days_left": selectors.days_left(survey),
         "unknown": selectors.deliveries_unknown_count(survey),
         "provisional": lifecycle.provisional_count(survey),
         "open_form": OpenSurveyForm(),
     }
     return render_page(request, "dashboard.html", survey, **context)
+
+
+@require_GET
+@research_survey_view
+@no_store
+def dashboard_figures(request, survey):
+    """The figures alone, as an HTML fragment the dashboard's script swaps in."""
+    return render_page(request, "_dashboard_figures.html", survey, **_figures(survey))
 
 
 @require_POST
