@@ -45,6 +45,14 @@ class AnswerInput:
 STATEMENT_ID = re.compile(r"[0-9]{1,9}")
 
 
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def parse_answer(*, statement: str, value: str, comment: str | None) -> AnswerInput:
     """Turn posted strings into an AnswerInput, or raise RespondentError."""
     if not isinstance(statement, str) or not STATEMENT_ID.fullmatch(statement.strip()):
@@ -64,7 +72,9 @@ def parse_answer(*, statement: str, value: str, comment: str | None) -> AnswerIn
     comment = comment.replace("\r\n", "\n")
     if len(comment) > COMMENT_MAX_LENGTH:
         raise RespondentError(ERROR_COMMENT)
-    if "\x00" in comment:  # PostgreSQL's text cannot hold it; no keyboard types it
+    # PostgreSQL's text cannot hold NUL, and no database takes a lone surrogate (not
+    # UTF-8); no keyboard types either. Requests decode to neither, other callers may.
+    if "\x00" in comment or not comment.isascii() and _has_surrogate(comment):
         raise RespondentError(ERROR_COMMENT_CHARACTER)
     return AnswerInput(statement_id, parsed, comment.strip())
 

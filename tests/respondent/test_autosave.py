@@ -142,6 +142,13 @@ def test_autosave_refuses_a_nul_character_in_a_comment(answering_client, invitat
     assert not Answer.objects.filter(statement_id=pk).exists()
 
 
+@pytest.mark.parametrize("comment", ["\ud800", "ok \udfff then"])
+def test_parse_answer_refuses_a_lone_surrogate_no_database_can_store(comment):
+    with pytest.raises(services.RespondentError) as refused:
+        services.parse_answer(statement="1", value="1", comment=comment)
+    assert str(refused.value) == services.ERROR_COMMENT_CHARACTER
+
+
 def test_autosave_cannot_reach_another_invitation(started_client, invitation, other_invitation):
     other = Client()
     other.get(reverse("respondent:link", args=[link_secret(other_invitation.link_nonce)]))
