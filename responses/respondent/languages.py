@@ -157,3 +157,16 @@ def statements_answered_in(*, survey: Survey, language: str) -> set[int]:
         .values_list("statement_id", flat=True)
         .distinct()
     )
+
+
+def translation_stored(*, survey: Survey, language: str) -> dict:
+    """What the researchers have entered in `language`: its texts, section titles and
+    statements ({id: (title, text)}), for the Translations page."""
+    statements = StatementTranslation.objects.filter(
+        statement__items__survey=survey, language=language
+    )
+    return {
+        "texts": survey_texts(survey=survey, language=language),
+        "sections": {s.pk: s.translations.get(language, "") for s in survey.sections.all()},
+        "statements": {t.statement_id: (t.title, t.text) for t in statements},
+    }
