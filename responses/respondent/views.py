@@ -92,7 +92,8 @@ def landing(request, invitation):
         context["answers"] = selectors.answer_rows(response=response)
         return render(request, "respondent/submitted.html", context)
     context["form"] = ConsentForm()
-    context["languages"] = _language_choices(invitation.survey)
+    # Chosen before consent only: the wording an expert answered stays in one language.
+    context["languages"] = _language_choices(invitation.survey) if response is None else []
     return render(request, "respondent/landing.html", context)
 
 
