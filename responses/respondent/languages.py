@@ -89,6 +89,8 @@ def expert_language(*, invitation: Invitation, requested: str = "") -> str:
     """The language to show an expert who has not started: the one asked for, else the
     expert's own when known, else the survey's; always one the survey offers."""
     offered = survey_languages_offered(survey=invitation.survey)
+    if len(offered) == 1:
+        return offered[0]  # the usual survey, in one language: no query for the expert
     for code in (requested, invitation.expert.language):
         if code in offered:
             return code

@@ -220,7 +220,9 @@ def _json_when_unavailable(view):
             return view(request, *args, **kwargs)
         except (OperationalError, InterfaceError) as error:
             logger.warning("Autosave refused, database unavailable: %s", error)
-            return json_refusal("unavailable", MESSAGE_UNAVAILABLE, 503)
+            # No database to read the expert's language from: the browser's.
+            with translation.override(languages.request_language(request)):
+                return json_refusal("unavailable", MESSAGE_UNAVAILABLE, 503)
 
     return wrapper
 
