@@ -85,6 +85,12 @@ def survey_languages_offered(*, survey: Survey) -> list[str]:
     return offered
 
 
+def language_choices(*, survey: Survey) -> list[tuple[str, str]]:
+    """The languages an expert may choose on the landing page (none when only one)."""
+    offered = survey_languages_offered(survey=survey)
+    return [(code, LANGUAGE_NAMES[code]) for code in offered] if len(offered) > 1 else []
+
+
 def expert_language(*, invitation: Invitation, requested: str = "") -> str:
     """The language to show an expert who has not started: the one asked for, else the
     expert's own when known, else the survey's; always one the survey offers."""

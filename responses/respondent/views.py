@@ -93,14 +93,9 @@ def landing(request, invitation):
         return render(request, "respondent/submitted.html", context)
     context["form"] = ConsentForm()
     # Chosen before consent only: the wording an expert answered stays in one language.
-    context["languages"] = _language_choices(invitation.survey) if response is None else []
+    if response is None:
+        context["languages"] = languages.language_choices(survey=invitation.survey)
     return render(request, "respondent/landing.html", context)
-
-
-def _language_choices(survey) -> list[tuple[str, str]]:
-    """The languages the expert may choose on the landing page (none when only one)."""
-    offered = languages.survey_languages_offered(survey=survey)
-    return [(code, languages.LANGUAGE_NAMES[code]) for code in offered] if len(offered) > 1 else []
 
 
 @private
@@ -113,7 +108,7 @@ def consent(request, invitation):
     form = ConsentForm(request.POST)
     if response is None and not form.is_valid():
         context = {"survey": invitation.survey, "invitation": invitation, "form": form}
-        context["languages"] = _language_choices(invitation.survey)
+        context["languages"] = languages.language_choices(survey=invitation.survey)
         return render(request, "respondent/landing.html", context, status=400)
     services.response_start(invitation=invitation, language=translation.get_language())
     return redirect("respondent:page", number=1)
