@@ -1,6 +1,7 @@
 """Forms of the researcher's fieldwork pages."""
 
 from django import forms
+from django.conf import settings
 
 from ..choices import SECTOR_GROUPS
 from ..uploads import MAX_UPLOAD_BYTES
@@ -89,6 +90,11 @@ class ExpertForm(forms.Form):
         widget=forms.Select(choices=[("", "—"), *SECTOR_GROUPS]),
     )
     affiliation = forms.CharField(label="Affiliation", required=False)
+    language = forms.CharField(
+        label="Language to invite them in",
+        required=False,
+        widget=forms.Select(choices=[("", "Not known (the survey's)"), *settings.LANGUAGES]),
+    )
 
 
 # A translation's fields: the survey's own texts and email templates (respondent/languages.py
