@@ -9,7 +9,7 @@ PORT ?= 8000
 check bench: export SURVEYSITE_ENV_FILE :=
 check bench: export DEBUG ?= 1
 
-.PHONY: run test lint check serve worker bench install clean
+.PHONY: run test lint check serve worker bench install clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,16 @@ worker: install
 # Every bench/*.py is a benchmark; bench/_*.py are their helpers.
 bench: install
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The translations: gather every marked string into locale/*/LC_MESSAGES/django.po, then
+# compile django.mo. Needs GNU gettext (msgfmt) at authoring time only: the .mo is committed,
+# so `make run` and CI need no gettext tool. Translate the new msgids, then run it again.
+messages: export SURVEYSITE_ENV_FILE :=
+messages: export DEBUG ?= 1
+messages: install
+	$(BIN)/python manage.py makemessages --all --no-location --no-obsolete \
+		--ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles
+	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles sent_emails

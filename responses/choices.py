@@ -1,17 +1,22 @@
 """The answer scale, sectors, genders and invitation states: one home that every layer
-imports (models, services, forms, templates' context, exports)."""
+imports (models, services, forms, templates' context, exports).
+
+The labels experts see are marked for translation but stay plain English here (exports and
+researcher pages use them as they are); the expert's pages translate them when shown."""
+
+from django.utils.translation import gettext_noop
 
 # The paper's nine sector options (several may be chosen) and their collapsed groups.
 STATED_SECTORS = [
-    ("agi_lab", "AGI lab"),
-    ("tech_company", "Other tech company"),
-    ("government", "Government"),
-    ("think_tank", "Think tank"),
-    ("nonprofit", "Nonprofit organisation"),
-    ("academia", "Academia"),
-    ("consulting", "Consulting firm"),
-    ("other", "Other"),
-    ("prefer_not_to_say", "Prefer not to say"),
+    ("agi_lab", gettext_noop("AGI lab")),
+    ("tech_company", gettext_noop("Other tech company")),
+    ("government", gettext_noop("Government")),
+    ("think_tank", gettext_noop("Think tank")),
+    ("nonprofit", gettext_noop("Nonprofit organisation")),
+    ("academia", gettext_noop("Academia")),
+    ("consulting", gettext_noop("Consulting firm")),
+    ("other", gettext_noop("Other")),
+    ("prefer_not_to_say", gettext_noop("Prefer not to say")),
 ]
 SECTOR_GROUPS = [
     ("agi_lab", "AGI lab"),
@@ -21,20 +26,20 @@ SECTOR_GROUPS = [
 ]
 SECTOR_CODES = [code for code, _ in SECTOR_GROUPS]
 GENDERS = [
-    ("man", "Man"),
-    ("woman", "Woman"),
-    ("another", "Another gender"),
-    ("prefer_not_to_say", "Prefer not to say"),
+    ("man", gettext_noop("Man")),
+    ("woman", gettext_noop("Woman")),
+    ("another", gettext_noop("Another gender")),
+    ("prefer_not_to_say", gettext_noop("Prefer not to say")),
 ]
 
 DONT_KNOW = -88
 SCALE = [
-    (2, "Strongly agree"),
-    (1, "Somewhat agree"),
-    (0, "Neither agree nor disagree"),
-    (-1, "Somewhat disagree"),
-    (-2, "Strongly disagree"),
-    (DONT_KNOW, "I don't know"),
+    (2, gettext_noop("Strongly agree")),
+    (1, gettext_noop("Somewhat agree")),
+    (0, gettext_noop("Neither agree nor disagree")),
+    (-1, gettext_noop("Somewhat disagree")),
+    (-2, gettext_noop("Strongly disagree")),
+    (DONT_KNOW, gettext_noop("I don't know")),
 ]
 SCALE_VALUES = [value for value, _ in SCALE]
 COMMENT_MAX_LENGTH = 5000

@@ -19,6 +19,7 @@ TABS = [
     ),
     ("import", "Import experts", {"import", "import_preview", "import_confirm"}),
     ("emails", "Emails and reminders", {"emails", "email_preview"}),
+    ("translations", "Translations", {"translations", "translation_edit"}),
     ("results", "Results", {"results", "results_job", "results_recompute"}),
     ("audit", "Audit log", {"audit"}),
 ]

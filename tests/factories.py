@@ -382,3 +382,24 @@ def xlsx_row(number: int, values) -> str:
         else:
             cells.append(f'<c r="{ref}"><v>{value}</v></c>')
     return f'<row r="{number}">{"".join(cells)}</row>'
+
+
+def german_offered(survey, *, actor=None):
+    """The survey offered in German too, through the Translations page's service: every text
+    it has, in German ("DE: " before the original), every statement too."""
+    from responses.fieldwork.services.translations import StatementText, survey_translation_save
+    from responses.respondent.languages import TEXT_FIELDS
+
+    texts = {f: f"DE: {getattr(survey, f)}" for f in TEXT_FIELDS if getattr(survey, f).strip()}
+    statements = [
+        StatementText(item.statement_id, f"DE {item.statement.title}", f"DE {item.statement.text}")
+        for item in survey.items.select_related("statement")
+    ]
+    return survey_translation_save(
+        survey=survey,
+        actor=actor,
+        language="de",
+        texts=texts | {"title": "Sicherheit und Governance von AGI"},
+        sections={},
+        statements=statements,
+    )

@@ -136,6 +136,10 @@ ROUTES = {
     ),
     "research/<slug:slug>/emails/": both(research(), "research:emails"),
     "research/<slug:slug>/emails/preview/": get(research(), "research:email_preview"),
+    "research/<slug:slug>/translations/": get(research(), "research:translations"),
+    "research/<slug:slug>/translations/<str:language>/": both(
+        research(), path="/research/{slug}/translations/de/"
+    ),
     "research/<slug:slug>/open/": post(research(), "research:open"),
     "research/<slug:slug>/close/": post(research(), "research:close"),
     "research/<slug:slug>/anonymise/": both(research(), "research:anonymise"),

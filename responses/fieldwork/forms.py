@@ -1,6 +1,7 @@
 """Forms of the researcher's fieldwork pages."""
 
 from django import forms
+from django.conf import settings
 
 from ..choices import SECTOR_GROUPS
 from ..uploads import MAX_UPLOAD_BYTES
@@ -89,3 +90,74 @@ class ExpertForm(forms.Form):
         widget=forms.Select(choices=[("", "—"), *SECTOR_GROUPS]),
     )
     affiliation = forms.CharField(label="Affiliation", required=False)
+    language = forms.CharField(
+        label="Language to invite them in",
+        required=False,
+        widget=forms.Select(choices=[("", "Not known (the survey's)"), *settings.LANGUAGES]),
+    )
+
+
+# A translation's fields: the survey's own texts and email templates (respondent/languages.py
+# TEXT_FIELDS), with the labels researchers know them by.
+TRANSLATION_LABELS = {
+    "title": "Title",
+    "introduction": "Introduction",
+    "consent_text": "Consent text",
+    "open_question": "Open question",
+    "organisation": "Organisation",
+    "privacy_controller": "Privacy notice: who is responsible",
+    "privacy_purpose": "Privacy notice: purpose",
+    "privacy_retention": "Privacy notice: how long data is kept",
+    "privacy_rights": "Privacy notice: the expert's rights",
+    "thank_you_message": "Thank-you message",
+    "results_sharing": "Results sharing",
+    "invitation_subject": "Invitation subject",
+    "invitation_body": "Invitation text",
+    "reminder_subject": "Reminder subject",
+    "reminder_body": "Reminder text",
+}
+_ONE_LINE = {"title", "organisation", "invitation_subject", "reminder_subject"}
+
+
+class TranslationForm(forms.Form):
+    """One language's texts. Built per survey: a field per survey text (with the original
+    beside it), per section and per statement (title and text, disabled once answered in
+    this language)."""
+
+    def __init__(self, *args, sections, statements, frozen: set, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.frozen_count = sum(1 for statement in statements if statement.pk in frozen)
+        for name, label in TRANSLATION_LABELS.items():
+            widget = forms.TextInput if name in _ONE_LINE else forms.Textarea(attrs={"rows": 4})
+            self.fields[name] = forms.CharField(label=label, required=False, widget=widget)
+        for section in sections:
+            self.fields[f"section_{section.pk}"] = forms.CharField(
+                label=f"Section: {section.title}", required=False, max_length=200
+            )
+        for statement in statements:
+            disabled = statement.pk in frozen
+            self.fields[f"title_{statement.pk}"] = forms.CharField(
+                label=f"Statement {statement.number}: title", required=False, disabled=disabled
+            )
+            self.fields[f"text_{statement.pk}"] = forms.CharField(
+                label=f"Statement {statement.number}: text",
+                required=False,
+                disabled=disabled,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+        for name, field in self.fields.items():
+            field.widget.attrs["aria-describedby"] = f"id_{name}-original"
+        self.section_ids = [section.pk for section in sections]
+        self.statement_ids = [statement.pk for statement in statements]
+
+    def texts(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in TRANSLATION_LABELS}
+
+    def section_titles(self) -> dict[int, str]:
+        return {pk: self.cleaned_data[f"section_{pk}"] for pk in self.section_ids}
+
+    def statement_texts(self) -> list[tuple[int, str, str]]:
+        return [
+            (pk, self.cleaned_data[f"title_{pk}"], self.cleaned_data[f"text_{pk}"])
+            for pk in self.statement_ids
+        ]

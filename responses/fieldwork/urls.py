@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import emails, imports, invitations, surveys
+from .views import emails, imports, invitations, surveys, translations
 
 urlpatterns = [
     path("", surveys.survey_list, name="surveys"),
@@ -43,6 +43,12 @@ urlpatterns = [
     ),
     path("<slug:slug>/emails/", emails.email_settings, name="emails"),
     path("<slug:slug>/emails/preview/", emails.email_preview, name="email_preview"),
+    path("<slug:slug>/translations/", translations.translation_list, name="translations"),
+    path(
+        "<slug:slug>/translations/<str:language>/",
+        translations.translation_edit,
+        name="translation_edit",
+    ),
     path("<slug:slug>/open/", surveys.survey_open, name="open"),
     path("<slug:slug>/close/", surveys.survey_close, name="close"),
     path("<slug:slug>/anonymise/", surveys.survey_anonymise, name="anonymise"),

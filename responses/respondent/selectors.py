@@ -9,22 +9,31 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from statements.models import Statement
 
 from .. import links
 from ..choices import SCALE
 from ..models import Answer, Invitation, Response, Survey
+from .languages import statements_in_language
 
-ERROR_SESSION_ENDED = (
+# Marked for translation, kept as plain English: the expert's pages translate them when shown
+# (session.json_refusal, the views), so services and tests compare the constants as they are.
+ERROR_SESSION_ENDED = gettext_noop(
     "Your session has ended. Your choice is still on screen but was not saved: please open "
     "your personal link from the invitation email again, then continue."
 )
-ERROR_REVOKED = "This personal link was withdrawn. Please ask the researchers for a new one."
-ERROR_CLOSED = "This survey has closed. The answers you saved before it closed are kept."
-ERROR_NOT_OPEN = "This survey is not open yet."
-ERROR_SUBMITTED = "Your answers were already submitted and can no longer be changed."
-ERROR_STATEMENT = "This statement is not part of your questionnaire."
+ERROR_REVOKED = gettext_noop(
+    "This personal link was withdrawn. Please ask the researchers for a new one."
+)
+ERROR_CLOSED = gettext_noop(
+    "This survey has closed. The answers you saved before it closed are kept."
+)
+ERROR_NOT_OPEN = gettext_noop("This survey is not open yet.")
+ERROR_SUBMITTED = gettext_noop("Your answers were already submitted and can no longer be changed.")
+ERROR_STATEMENT = gettext_noop("This statement is not part of your questionnaire.")
+NOT_ANSWERED = gettext_noop("Not answered")
 
 
 @dataclass(frozen=True)
@@ -197,6 +206,15 @@ def statements_in_order(*, ids: list[int]) -> list[Statement]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+def statements_shown(*, response: Response, ids: list[int]) -> list[Statement]:
+    """The statements in order, worded in the language the expert answers in."""
+    return statements_in_language(
+        statements=statements_in_order(ids=ids),
+        survey=response.invitation.survey,
+        language=response.language,
+    )
+
+
 def answers_by_statement(*, response: Response, statement_ids=None) -> dict[int, Answer]:
     queryset = Answer.objects.filter(response=response)
     if statement_ids is not None:
@@ -222,7 +240,7 @@ def unanswered_statements(*, response: Response, per_page: int) -> list[dict]:
                 response=response, per_page=per_page, statement_id=statement.pk
             ),
         }
-        for statement in statements_in_order(ids=missing)
+        for statement in statements_shown(response=response, ids=missing)
     ]
 
 
@@ -231,13 +249,13 @@ def answer_rows(*, response: Response) -> list[dict]:
     labels = dict(SCALE)
     answers = answers_by_statement(response=response)
     rows = []
-    for statement in statements_in_order(ids=response.statement_order):
+    for statement in statements_shown(response=response, ids=response.statement_order):
         answer = answers.get(statement.pk)
         value = answer.value if answer else None
         rows.append(
             {
                 "statement": statement,
-                "label": labels.get(value, "Not answered"),
+                "label": gettext(labels.get(value, NOT_ANSWERED)),
                 "comment": answer.comment if answer else "",
             }
         )

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ..audit import audit_log
 from ..choices import COMMENT_MAX_LENGTH, SCALE_VALUES
 from ..models import Answer, Invitation, Response, Survey
 from ..results.services.counts import answers_group, counts_add
+from .languages import survey_languages_offered
 from .selectors import (
     ERROR_CLOSED,
     ERROR_STATEMENT,
@@ -21,13 +23,14 @@ from .selectors import (
     survey_is_open,
 )
 
-ERROR_VALUE = "Please choose one of the six answers offered."
-ERROR_COMMENT = f"Comments can be at most {COMMENT_MAX_LENGTH:,} characters long."
-ERROR_COMMENT_CHARACTER = (
+# Plain English, marked for translation: the expert's pages translate them when shown.
+ERROR_VALUE = gettext_noop("Please choose one of the six answers offered.")
+ERROR_COMMENT = gettext_noop("Comments can be at most 5,000 characters long.")
+ERROR_COMMENT_CHARACTER = gettext_noop(
     "Your comment holds a character that cannot be saved (NUL). Please remove it."
 )
-ERROR_NOT_STARTED = "Please give your consent before answering."
-ERROR_DECLINE_REASON = "Please keep the reason under 5,000 characters."
+ERROR_NOT_STARTED = gettext_noop("Please give your consent before answering.")
+ERROR_DECLINE_REASON = gettext_noop("Please keep the reason under 5,000 characters.")
 
 
 class RespondentError(Exception):
@@ -95,8 +98,9 @@ def _ensure_open(survey: Survey) -> None:
         raise RespondentError(ERROR_CLOSED)
 
 
-def response_start(*, invitation: Invitation) -> Response:
-    """Record consent and draw the order; a second call returns the same response."""
+def response_start(*, invitation: Invitation, language: str = "") -> Response:
+    """Record consent, the expert's language (one the survey offers, else the survey's own)
+    and draw the order; a second call returns the same response, its language unchanged."""
     _ensure_open(invitation.survey)
     existing = Response.objects.filter(invitation=invitation).first()
     if existing is not None:
@@ -106,6 +110,7 @@ def response_start(*, invitation: Invitation) -> Response:
         with transaction.atomic():
             response = Response.objects.create(
                 invitation=invitation,
+                language=_offered_or_default(invitation.survey, language),
                 consented_at=timezone.now(),
                 statement_order=statement_order_draw(survey=invitation.survey),
             )
@@ -115,6 +120,12 @@ def response_start(*, invitation: Invitation) -> Response:
         response = Response.objects.get(invitation=invitation)
     _undo_decline(invitation)
     return response
+
+
+def _offered_or_default(survey: Survey, language: str) -> str:
+    if language != survey.language and language in survey_languages_offered(survey=survey):
+        return language
+    return survey.language
 
 
 def _undo_decline(invitation: Invitation) -> None:

@@ -15,9 +15,10 @@ from django.conf import settings
 from django.core import signing
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 
 from ..models import Invitation
-from . import selectors
+from . import languages, selectors
 from .services import ERROR_NOT_STARTED
 
 SESSION_COOKIE = "survey_session"
@@ -82,7 +83,9 @@ def session_remember(response, invitation: Invitation):
 
 
 def json_refusal(error: str, message: str, status: int):
-    return JsonResponse({"saved": False, "error": error, "message": message}, status=status)
+    """`message` is one of the English constants; the expert reads it in their language."""
+    body = {"saved": False, "error": error, "message": translation.gettext(message)}
+    return JsonResponse(body, status=status)
 
 
 def closed_page(request, invitation: Invitation, closed_on):
@@ -121,10 +124,35 @@ def _refusal(request, invitation, *, json: bool, need_response: bool, allow_subm
     return None
 
 
+def _language(request, invitation) -> str:
+    """The expert's language: the response's once they consented (the wording they answered
+    stays in it), before that the one chosen on the landing page or the expert's own."""
+    if invitation is None:
+        return languages.request_language(request)
+    response = selectors.response_or_none(invitation)
+    if response is not None:
+        return response.language or invitation.survey.language
+    requested = request.POST.get("language") or request.GET.get("language") or ""
+    return languages.expert_language(invitation=invitation, requested=requested)
+
+
+def in_expert_language(view):
+    """For the pages outside the gate (thanks, the link's 404 and switch pages): the language
+    of the session's expert, or the browser's when there is none."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        with translation.override(_language(request, session_invitation(request))):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def respondent_view(*, json: bool = False, need_response: bool = True, allow_submitted=False):
     """The gate: the view runs with the session's invitation only while its link is live,
     the survey open and (with `need_response`) the expert has consented and not submitted.
     Otherwise the expert gets the page (or, with `json`, the autosave's JSON) that says why.
+    Both run in the expert's language, with `invitation.survey` a read-only copy in it.
     The view is called as view(request, invitation, ...); the invitation was found by the
     session's link hash, so `invitation.link_hash` is the session's for the write rule."""
 
@@ -132,16 +160,22 @@ def respondent_view(*, json: bool = False, need_response: bool = True, allow_sub
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             invitation = session_invitation(request)
-            refusal = _refusal(
-                request,
-                invitation,
-                json=json,
-                need_response=need_response,
-                allow_submitted=allow_submitted,
-            )
-            if refusal is not None:
-                return refusal
-            return view(request, invitation, *args, **kwargs)
+            language = _language(request, invitation)
+            with translation.override(language):
+                if invitation is not None:
+                    invitation.survey = languages.survey_in_language(
+                        survey=invitation.survey, language=language
+                    )
+                refusal = _refusal(
+                    request,
+                    invitation,
+                    json=json,
+                    need_response=need_response,
+                    allow_submitted=allow_submitted,
+                )
+                if refusal is not None:
+                    return refusal
+                return view(request, invitation, *args, **kwargs)
 
         return wrapper
 

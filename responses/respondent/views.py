@@ -9,13 +9,16 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from surveysite.throttle import Throttle, failure_count, throttled_for
 
-from . import selectors, services
+from . import languages, selectors, services
 from .forms import BackgroundForm, ConsentForm, DeclineForm
 from .session import (
+    in_expert_language,
     json_refusal,
     private,
     respondent_view,
@@ -28,14 +31,15 @@ from .session import (
 # the lookup. It counts only failures, so valid links keep working from a limited address too.
 LINK_GUESSES = Throttle(group="respondent.link", rate="20/10m")
 logger = logging.getLogger(__name__)
-MESSAGE_UNAVAILABLE = (
+MESSAGE_UNAVAILABLE = gettext_noop(
     "Not saved yet: the server cannot save just now. Your choice stays on screen and is "
     "saved by itself."
 )
 
 
 def not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    with translation.override(languages.request_language(request)):
+        return render(request, "404.html", status=404)
 
 
 def _link_not_found(request):
@@ -66,12 +70,14 @@ def _open_link(request, secret: str, then: str):
 
 @private
 @require_http_methods(["GET", "POST"])
+@in_expert_language
 def link_open(request, secret: str):
     return _open_link(request, secret, "respondent:landing")
 
 
 @private
 @require_http_methods(["GET", "POST"])
+@in_expert_language
 def link_decline(request, secret: str):
     return _open_link(request, secret, "respondent:decline")
 
@@ -86,6 +92,9 @@ def landing(request, invitation):
         context["answers"] = selectors.answer_rows(response=response)
         return render(request, "respondent/submitted.html", context)
     context["form"] = ConsentForm()
+    # Chosen before consent only: the wording an expert answered stays in one language.
+    if response is None:
+        context["languages"] = languages.language_choices(survey=invitation.survey)
     return render(request, "respondent/landing.html", context)
 
 
@@ -99,8 +108,9 @@ def consent(request, invitation):
     form = ConsentForm(request.POST)
     if response is None and not form.is_valid():
         context = {"survey": invitation.survey, "invitation": invitation, "form": form}
+        context["languages"] = languages.language_choices(survey=invitation.survey)
         return render(request, "respondent/landing.html", context, status=400)
-    services.response_start(invitation=invitation)
+    services.response_start(invitation=invitation, language=translation.get_language())
     return redirect("respondent:page", number=1)
 
 
@@ -110,7 +120,7 @@ def _page_context(invitation, response, number: int, errors=None) -> dict:
     answers = selectors.answers_by_statement(response=response, statement_ids=ids)
     items = [
         {"statement": statement, "answer": answers.get(statement.pk)}
-        for statement in selectors.statements_in_order(ids=ids)
+        for statement in selectors.statements_shown(response=response, ids=ids)
     ]
     pages = selectors.page_count(response=response, per_page=per_page)
     return {
@@ -189,7 +199,7 @@ def page(request, invitation, number: int):
                 link_hash=invitation.link_hash,
             )
         except services.RespondentError as error:
-            context["errors"] = [str(error)]
+            context["errors"] = [translation.gettext(str(error))]
             return _render_page(request, context, status=400)
         return redirect(_after_page(request.POST, number, page_total))
     return _render_page(request, context)
@@ -205,7 +215,9 @@ def _json_when_unavailable(view):
             return view(request, *args, **kwargs)
         except (OperationalError, InterfaceError) as error:
             logger.warning("Autosave refused, database unavailable: %s", error)
-            return json_refusal("unavailable", MESSAGE_UNAVAILABLE, 503)
+            # No database to read the expert's language from: the browser's.
+            with translation.override(languages.request_language(request)):
+                return json_refusal("unavailable", MESSAGE_UNAVAILABLE, 503)
 
     return wrapper
 
@@ -330,6 +342,7 @@ def _submit(request, invitation):
 
 @private
 @require_GET
+@in_expert_language
 def thanks(request):
     invitation = session_invitation(request)
     if invitation is None:
@@ -337,9 +350,8 @@ def thanks(request):
     response = selectors.response_or_none(invitation)
     if response is None or response.submitted_at is None:
         return redirect("respondent:landing")
-    return render(
-        request, "respondent/thanks.html", {"survey": invitation.survey, "response": response}
-    )
+    survey = languages.survey_in_language(survey=invitation.survey, language=response.language)
+    return render(request, "respondent/thanks.html", {"survey": survey, "response": response})
 
 
 @private

@@ -8,6 +8,12 @@
   var form = document.getElementById("questionnaire");
   if (!form) { return; }
   var url = form.dataset.autosaveUrl;
+  // The page's own words in the expert's language (templatetags/questionnaire.py).
+  var words = JSON.parse(form.dataset.words || "{}");
+  function t(key, english) { return words[key] || english; }
+  function ofTotal(answered, total) {
+    return t("of_total", "{answered} of {total}").replace("{answered}", answered).replace("{total}", total);
+  }
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var alertBox = document.getElementById("session-alert");
   var progress = document.getElementById("progress");
@@ -26,8 +32,8 @@
   function showProgress() {
     var answered = answeredElsewhere + countSaved();
     progress.value = answered;
-    progress.textContent = answered + " of " + progress.max;
-    progressText.textContent = answered + " of " + progress.max;
+    progress.textContent = ofTotal(answered, progress.max);
+    progressText.textContent = ofTotal(answered, progress.max);
   }
   var timers = {};
   var inFlight = {};
@@ -61,7 +67,7 @@
     var attempt = retries[id] || 0;
     var delay = RETRY_SECONDS[Math.min(attempt, RETRY_SECONDS.length - 1)];
     retries[id] = attempt + 1;
-    setStatus(id, message + " Retrying in " + delay + " s…", "error");
+    setStatus(id, message + " " + t("retrying", "Retrying in {seconds} s…").replace("{seconds}", delay), "error");
     retryTimers[id] = setTimeout(function () {
       retryTimers[id] = null;
       save(fieldset);
@@ -79,7 +85,7 @@
     body.append("statement", id);
     body.append("value", currentValue(fieldset));
     body.append("comment", fieldset.querySelector("textarea").value);
-    setStatus(id, "Saving…", "pending");
+    setStatus(id, t("saving", "Saving…"), "pending");
     fetch(url, {
       method: "POST",
       body: body,
@@ -92,20 +98,20 @@
     }).then(function (result) {
       if (result.status === 200 && result.data.saved) {
         retries[id] = 0;
-        setStatus(id, "Saved", "ok");
+        setStatus(id, t("saved", "Saved"), "ok");
         saved[id] = result.data.value !== null;
         showProgress();
       } else if (result.status >= 500) {
-        retryLater(fieldset, result.data.message || "Not saved yet: the server is not answering. Your choice stays on screen.");
+        retryLater(fieldset, result.data.message || t("server", "Not saved yet: the server is not answering. Your choice stays on screen."));
       } else if (result.status === 401 || result.status === 403) {
-        setStatus(id, "Not saved", "error");
-        showAlert(result.data.message || "Your session has ended. Your choice is still on screen but was not saved: please open your personal link again.");
+        setStatus(id, t("not_saved", "Not saved"), "error");
+        showAlert(result.data.message || t("session", "Your session has ended. Your choice is still on screen but was not saved: please open your personal link again."));
       } else {
-        setStatus(id, "Not saved: " + (result.data.message || "please try again."), "error");
+        setStatus(id, t("not_saved", "Not saved") + ": " + (result.data.message || t("try_again", "please try again.")), "error");
         if (result.status === 410 || result.status === 409) { showAlert(result.data.message); }
       }
     }).catch(function () {
-      retryLater(fieldset, "Not saved yet: no connection to the server. Your choice stays on screen.");
+      retryLater(fieldset, t("offline", "Not saved yet: no connection to the server. Your choice stays on screen."));
     }).then(function () {
       inFlight[id] = false;
       if (queued[id]) { queued[id] = false; save(fieldset); }
@@ -121,7 +127,7 @@
     var fieldset = event.target.closest("fieldset[data-statement]");
     if (!fieldset || event.target.tagName !== "TEXTAREA") { return; }
     var id = fieldset.dataset.statement;
-    setStatus(id, "Unsaved changes…", "pending");
+    setStatus(id, t("unsaved", "Unsaved changes…"), "pending");
     clearTimeout(timers[id]);
     timers[id] = setTimeout(function () { save(fieldset); }, 800);
   });

@@ -5,17 +5,22 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.html import escape
+from django.utils.translation import gettext, gettext_noop
 
 from ...audit import audit_log
 from ...links import invitation_decline_url, invitation_url
 from ...models import EmailDelivery, Invitation, Survey
+from ...respondent import languages
 
 Kind = EmailDelivery.Kind
 
-DEFAULT_INVITATION_SUBJECT = "Invitation: {survey_title}"
-DEFAULT_INVITATION_BODY = """Dear {name},
+# The defaults are marked for translation and stay English here: an email is rendered in the
+# expert's language (email_render), where they are translated.
+DEFAULT_INVITATION_SUBJECT = gettext_noop("Invitation: {survey_title}")
+DEFAULT_INVITATION_BODY = gettext_noop("""Dear {name},
 
 We are surveying experts on best practices in AGI safety and governance, and we would value
 your view. The questionnaire asks how much you agree with 50 statements and takes about
@@ -30,9 +35,9 @@ If you prefer not to take part, tell us here and we will not write again:
 {decline_link}
 
 With thanks,
-{researcher_name}"""
-DEFAULT_REMINDER_SUBJECT = "Reminder: {survey_title}"
-DEFAULT_REMINDER_BODY = """Dear {name},
+{researcher_name}""")
+DEFAULT_REMINDER_SUBJECT = gettext_noop("Reminder: {survey_title}")
+DEFAULT_REMINDER_BODY = gettext_noop("""Dear {name},
 
 A short reminder of our survey on best practices in AGI safety and governance. If you have
 already started, your answers are saved and you can continue where you stopped.
@@ -45,7 +50,7 @@ The survey closes on {closing_date}.
 If you prefer not to take part: {decline_link}
 
 With thanks,
-{researcher_name}"""
+{researcher_name}""")
 
 MERGE_FIELDS = {
     "name": "the expert's name",
@@ -65,7 +70,8 @@ ERROR_NOTHING_SELECTED = "Select at least one expert."
 ERROR_REMINDER_DAYS = "Reminder days must be whole numbers of days between 1 and 365, rising."
 ERROR_REMINDER_MAX = "The maximum number of reminders must lie between 0 and 10."
 
-NO_CLOSING_DATE = "(no closing date set)"
+NO_CLOSING_DATE = gettext_noop("(no closing date set)")
+DEFAULT_SENDER = gettext_noop("The survey team")
 
 
 class EmailError(Exception):
@@ -89,25 +95,33 @@ def template_check(text: str, *, needs_link: bool = False) -> None:
         raise EmailError(ERROR_LINK_MISSING)
 
 
-def survey_templates(survey: Survey) -> dict[str, str]:
-    """The survey's own templates, or the defaults where a field is empty."""
-    return {
-        "invitation_subject": survey.invitation_subject or DEFAULT_INVITATION_SUBJECT,
-        "invitation_body": survey.invitation_body or DEFAULT_INVITATION_BODY,
-        "reminder_subject": survey.reminder_subject or DEFAULT_REMINDER_SUBJECT,
-        "reminder_body": survey.reminder_body or DEFAULT_REMINDER_BODY,
-    }
+_DEFAULTS = {
+    "invitation_subject": DEFAULT_INVITATION_SUBJECT,
+    "invitation_body": DEFAULT_INVITATION_BODY,
+    "reminder_subject": DEFAULT_REMINDER_SUBJECT,
+    "reminder_body": DEFAULT_REMINDER_BODY,
+}
+
+
+def survey_templates(survey: Survey, language: str = "") -> dict[str, str]:
+    """The survey's own templates in `language` (its own by default), or the defaults, in
+    the active language, where a field is empty."""
+    own = languages.survey_texts(survey=survey, language=language or survey.language)
+    return {field: own.get(field) or gettext(default) for field, default in _DEFAULTS.items()}
 
 
 def merge_values(invitation: Invitation) -> dict[str, str]:
-    survey = invitation.survey
+    """The merge fields in the active language (the survey's texts in it, when translated)."""
+    survey = languages.survey_in_language(
+        survey=invitation.survey, language=translation.get_language()
+    )
     closes = timezone.localtime(survey.closes_at) if survey.closes_at else None
     return {
         "name": invitation.expert.name,
         "link": invitation_url(invitation),
         "decline_link": invitation_decline_url(invitation),
-        "closing_date": f"{closes.day} {closes:%B %Y}" if closes else NO_CLOSING_DATE,
-        "researcher_name": survey.researcher_name or "The survey team",
+        "closing_date": date_format(closes, "j F Y") if closes else gettext(NO_CLOSING_DATE),
+        "researcher_name": survey.researcher_name or gettext(DEFAULT_SENDER),
         "survey_title": survey.title,
     }
 
@@ -137,11 +151,19 @@ def _merge_html(template: str, values: dict[str, str]) -> str:
         "<p>" + "<br>\n".join(_merge_html_line(line, values) for line in p.split("\n")) + "</p>\n"
         for p in paragraphs
     )
-    return f'<!doctype html>\n<html lang="en"><body>\n{body}</body></html>\n'
+    lang = translation.get_language()
+    return f'<!doctype html>\n<html lang="{lang}"><body>\n{body}</body></html>\n'
 
 
 def email_render(*, invitation: Invitation, kind: str) -> RenderedEmail:
-    templates = survey_templates(invitation.survey)
+    """The email in the expert's language (respondent/languages.py: email_language)."""
+    language = languages.email_language(invitation=invitation)
+    with translation.override(language):
+        return _render(invitation, kind, language)
+
+
+def _render(invitation: Invitation, kind: str, language: str) -> RenderedEmail:
+    templates = survey_templates(invitation.survey, language)
     values = merge_values(invitation)
     subject = _merge_text(templates[f"{kind}_subject"], values).replace("\n", " ")
     body = templates[f"{kind}_body"]

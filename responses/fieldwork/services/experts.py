@@ -9,6 +9,7 @@ browser.
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -23,9 +24,10 @@ from ...results.services.counts import answers_regroup
 from ...uploads import ImportRefused, table_rows
 
 # The fields a researcher sets: the import's columns and the edit page's fields. Their
-# changes are logged by name, never by value.
-EXPERT_FIELDS = ("name", "email", "sector", "affiliation")
-REQUIRED_COLUMNS = list(EXPERT_FIELDS)
+# changes are logged by name, never by value. The language (to invite them in) is optional.
+EXPERT_FIELDS = ("name", "email", "sector", "affiliation", "language")
+REQUIRED_COLUMNS = ["name", "email", "sector", "affiliation"]
+LANGUAGE_CODES = [code for code, _ in settings.LANGUAGES]
 JOB_KIND = "experts_import"
 ATTRIBUTE_NAME_LIMIT = 100
 ATTRIBUTE_VALUE_LIMIT = 1_000
@@ -33,6 +35,7 @@ SHOWN_LIMIT = 60  # of a value quoted in a problem
 
 ERROR_EMAIL = "'{email}' is not a valid email address."
 ERROR_SECTOR = "Unknown sector '{sector}'. Use one of: {choices}."
+ERROR_LANGUAGE = "Unknown language '{language}'. Use one of: {choices}, or leave it empty."
 ERROR_EMPTY = "The file is empty: the first line must name the columns."
 ERROR_MISSING_COLUMNS = "Missing column(s): {columns}. The first line must name the columns."
 ERROR_DUPLICATE_COLUMN = "The column '{column}' appears more than once."
@@ -63,7 +66,7 @@ class ExpertError(Exception):
 
 
 def expert_clean(
-    *, name: str, email: str, sector: str = "", affiliation: str = ""
+    *, name: str, email: str, sector: str = "", affiliation: str = "", language: str = ""
 ) -> tuple[dict, list[tuple[str, str]]]:
     """The expert's fields as stored (trimmed, a sector label turned into its code) and what
     is wrong with them, as (field, message) pairs: the one set of checks of the import,
@@ -89,6 +92,11 @@ def expert_clean(
             choices = ", ".join(SECTOR_CODES)
             shown = _shown(sector.strip())
             problems.append(("sector", ERROR_SECTOR.format(sector=shown, choices=choices)))
+    fields["language"] = language.strip().lower()
+    if fields["language"] and fields["language"] not in LANGUAGE_CODES:
+        choices = ", ".join(LANGUAGE_CODES)
+        shown = _shown(language.strip())
+        problems.append(("language", ERROR_LANGUAGE.format(language=shown, choices=choices)))
     return fields, problems
 
 
@@ -163,11 +171,20 @@ def expert_save(*, expert: Expert, actor=None) -> list[str]:
 
 
 def expert_update(
-    *, expert: Expert, name: str, email: str, sector: str, affiliation: str, actor=None
+    *,
+    expert: Expert,
+    name: str,
+    email: str,
+    sector: str,
+    affiliation: str,
+    language: str = "",
+    actor=None,
 ) -> list[str]:
     """A researcher's edit of an expert, checked as the import checks a row; the email stays
     unique within the survey. Returns the names of the fields changed."""
-    fields, problems = expert_clean(name=name, email=email, sector=sector, affiliation=affiliation)
+    fields, problems = expert_clean(
+        name=name, email=email, sector=sector, affiliation=affiliation, language=language
+    )
     others = _by_email(survey_id=expert.survey_id, email=fields["email"]).exclude(pk=expert.pk)
     if not problems and others.exists():
         problems.append(("email", ERROR_DUPLICATE_SURVEY.format(email=fields["email"])))
@@ -198,7 +215,7 @@ def _header(parsed: ParsedList, header: list[str]) -> list[str]:
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
     if missing:
         parsed.problem(1, ERROR_MISSING_COLUMNS.format(columns=", ".join(missing)))
-    parsed.extra_columns = [c for c in dict.fromkeys(columns) if c and c not in REQUIRED_COLUMNS]
+    parsed.extra_columns = [c for c in dict.fromkeys(columns) if c and c not in EXPERT_FIELDS]
     for column in parsed.extra_columns:
         if len(column) > ATTRIBUTE_NAME_LIMIT:
             shown = _shown(column)
@@ -213,9 +230,7 @@ def _shown(value: str) -> str:
 
 def _row(parsed: ParsedList, line: int, columns: list[str], values: list[str]) -> dict:
     record = dict(zip(columns, values + [""] * (len(columns) - len(values)), strict=False))
-    fields, problems = expert_clean(
-        **{column: record.get(column, "") for column in REQUIRED_COLUMNS}
-    )
+    fields, problems = expert_clean(**{column: record.get(column, "") for column in EXPERT_FIELDS})
     for _, message in problems:
         parsed.problem(line, message)
     attributes = {c: record[c] for c in parsed.extra_columns if record.get(c)}
@@ -280,7 +295,12 @@ def experts_import(*, survey: Survey, rows: list[dict], actor=None) -> int:
     if check.problems:
         raise ImportRefused(ERROR_HAS_PROBLEMS, check.problems)
     new = [
-        Expert(survey=survey, **{name: row[name] for name in (*EXPERT_FIELDS, "attributes")})
+        Expert(
+            survey=survey,
+            attributes=row["attributes"],
+            # .get: a list staged before the language column existed has none
+            **{name: row.get(name, "") for name in EXPERT_FIELDS},
+        )
         for row in rows
     ]
     try:
