@@ -242,3 +242,11 @@ def answer_rows(*, response: Response) -> list[dict]:
             }
         )
     return rows
+
+
+def questionnaire_order(*, survey: Survey) -> list[int]:
+    """The statements in the order a respondent is shown them, without a respondent: the
+    paper's order, or the survey's own (a randomized survey shuffles it per respondent)."""
+    if survey.order == Survey.Order.PAPER:
+        return list(survey.statements.order_by("number").values_list("pk", flat=True))
+    return list(survey.items.order_by("position", "pk").values_list("statement_id", flat=True))

@@ -58,6 +58,7 @@ def invitations(request, survey):
         "delivery_statuses": EmailDelivery.Status.choices,
         "sorts": _sort_links(filters),
         "reason_form": ReasonForm(),
+        "test_count": selectors.test_invitation_count(survey),
     }
     return render_page(request, "invitations.html", survey, **context)
 

@@ -167,6 +167,7 @@ def counts_add(*, response_ids: list[int], sign: int, assigned: str | None = Non
 def counts_rebuild_run(cursor, *, survey_id: int | None = None) -> None:
     """Delete and recount from the answers and responses: one survey's, or (None, for the
     migration's backfill) every survey's. Plain SQL on a cursor, so a migration can run it."""
+    # Every survey at once only in migration 0003's backfill, under the rule of that time.
     if survey_id is None:
         where_cells, where_sizes, params = "1 = 1", "r.submitted_at IS NOT NULL", []
     else:
@@ -191,7 +192,7 @@ def counts_rebuild_run(cursor, *, survey_id: int | None = None) -> None:
         f"GROUP BY survey_id, group_key, statement_id, value",
         params,
     )
-    respondents, key_params = group_keys.respondents_sql(where_sizes)
+    respondents, key_params = group_keys.respondents_sql(where_sizes, before_0006=survey_id is None)
     cursor.execute(
         f"INSERT INTO {SIZES} (survey_id, group_key, n) "  # noqa: S608
         f"SELECT survey_id, k, count(*) FROM ({respondents}) resp WHERE k IS NOT NULL "
