@@ -281,3 +281,11 @@ def test_respondent_page_is_linked_from_the_invitations_table(researcher_client,
     pk = Response.objects.order_by("pk").first().invitation_id
     page = researcher_client.get(url("invitations", fielded)).content.decode()
     assert f'href="{reverse("research:respondent", args=[fielded.slug, pk])}"' in page
+
+
+def test_invitations_export_includes_tests_when_asked(researcher_client, fielded, test_response):
+    export = url("invitations_csv", fielded)
+    plain = researcher_client.get(export).content.decode("utf-8-sig")
+    asked = researcher_client.get(export + "?tests=1").content.decode("utf-8-sig")
+    assert "+test-" not in plain
+    assert len(list(csv.reader(io.StringIO(asked)))) == 1 + 4

@@ -132,3 +132,16 @@ def test_comments_refuse_another_teams_researcher(client, commented, other_resea
 def test_comments_tab_is_marked(researcher_client, commented):
     page = researcher_client.get(url("comments", commented)).content.decode()
     assert '<a href="/research/agi/comments/" aria-current="page">Comments</a>' in page
+
+
+def test_comments_page_runs_as_many_queries_for_more_respondents(researcher_client, commented):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        researcher_client.get(url("comments", commented))
+    for index in range(10, 20):
+        _respondent(commented, index, "academia", f"more {index}")
+    with CaptureQueriesContext(connection) as many:
+        researcher_client.get(url("comments", commented))
+    assert len(many) == len(few)

@@ -139,7 +139,11 @@ def _run_and_say(request, survey, action, targets) -> None:
 @require_GET
 @research_survey_view
 def invitations_export(request, survey, fmt):
-    rows = itertools.chain([selectors.EXPORT_HEADER], selectors.invitation_rows(survey))
+    include_tests = request.GET.get("tests") == "1"
+    rows = itertools.chain(
+        [selectors.EXPORT_HEADER],
+        selectors.invitation_rows(survey, include_tests=include_tests),
+    )
     stamp = timezone.localdate().isoformat()
     if fmt == "csv":
         body = writers.csv_bytes(rows, excel_bom=True)

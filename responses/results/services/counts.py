@@ -7,8 +7,11 @@ writes (results/group_keys.py):
 - response_submit and the import of responses add their responses (+1);
 - answers_regroup takes the expert's responses out of their old group (-1), rewrites the
   keys, and adds them to the new one (+1);
-- the admin's deletions of responses, invitations and experts (records_delete) take their
-  submitted responses away (-1) before the rows go;
+- the admin's deletions of responses, invitations and experts, and the researchers' (a
+  response deleted, the test responses deleted: fieldwork/services/respondents.py), go
+  through records_delete, which takes their submitted responses away (-1) before the rows go;
+- withdrawing a response takes it away (-1), then keys its answers as uncounted: test and
+  withdrawn responses never count (group_keys.UNCOUNTED_SQL);
 - anonymising keeps the keys, so the counts too; deleting a survey cascades to its counts.
 
 A deletion any other way (a shell, a direct SQL fix) changes no count. So before the results
