@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from responses.fieldwork import selectors
 from responses.fieldwork.services import respondents
-from responses.models import Answer, AuditEvent, Expert, Invitation, Response
+from responses.links import link_secret
+from responses.models import Answer, AuditEvent, Expert, Invitation, Response, Survey
 from responses.results.exports import rows as export_rows
 from responses.results.selectors import counts_fresh
 from responses.results.services.counts import counts_rebuild
@@ -289,3 +290,48 @@ def test_invitations_export_includes_tests_when_asked(researcher_client, fielded
     asked = researcher_client.get(export + "?tests=1").content.decode("utf-8-sig")
     assert "+test-" not in plain
     assert len(list(csv.reader(io.StringIO(asked)))) == 1 + 4
+
+
+# ---------------------------------------------------------------- before the survey opens
+
+
+@pytest.fixture
+def draft(survey):
+    survey.status = Survey.Status.DRAFT
+    survey.save()
+    return survey
+
+
+def _walk_in_browser(client, invitation):
+    client.get(reverse("respondent:link", args=[link_secret(invitation.link_nonce)]))
+    client.post(reverse("respondent:consent"), {"consent": "on"})
+    first = invitation.response.statement_order[0]
+    saved = client.post(reverse("respondent:autosave"), {"statement": first, "value": "2"})
+    submitted = client.post(reverse("respondent:submit"))
+    return saved, submitted
+
+
+def test_test_invitation_walks_through_a_draft_survey(client, draft, researcher):
+    invitation = respondents.test_invitation_create(survey=draft, actor=researcher)
+    before = kept(draft)
+    saved, submitted = _walk_in_browser(client, invitation)
+    assert saved.json()["saved"] is True
+    assert submitted["Location"] == reverse("respondent:thanks")
+    invitation.refresh_from_db()
+    assert invitation.submitted_at is not None
+    assert Answer.objects.filter(response__invitation=invitation).count() == 1
+    assert kept(draft) == before == recounted(draft)
+
+
+def test_experts_link_still_refused_in_a_draft_survey(client, draft, invitation):
+    client.get(reverse("respondent:link", args=[link_secret(invitation.link_nonce)]))
+    reply = client.get(reverse("respondent:landing"))
+    assert reply.status_code == 403 and b"not open yet" in reply.content
+
+
+def test_test_invitation_refused_once_the_survey_closed(client, survey, researcher):
+    invitation = respondents.test_invitation_create(survey=survey, actor=researcher)
+    Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.CLOSED)
+    client.get(reverse("respondent:link", args=[link_secret(invitation.link_nonce)]))
+    assert client.get(reverse("respondent:landing")).status_code == 410
+    assert not Response.objects.filter(invitation=invitation).exists()
