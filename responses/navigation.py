@@ -15,12 +15,20 @@ TABS = [
     (
         "invitations",
         "Invitations",
-        {"invitations", "invitations_bulk", "invitation", "invitation_action", "delivery_resend"},
+        {
+            "invitations",
+            "invitations_bulk",
+            "invitation",
+            "invitation_action",
+            "delivery_resend",
+            "respondent",
+        },
     ),
     ("import", "Import experts", {"import", "import_preview", "import_confirm"}),
     ("emails", "Emails and reminders", {"emails", "email_preview"}),
     ("translations", "Translations", {"translations", "translation_edit"}),
     ("results", "Results", {"results", "results_job", "results_recompute"}),
+    ("comments", "Comments", {"comments"}),
     ("audit", "Audit log", {"audit"}),
 ]
 SWITCHER_SIZE = 25

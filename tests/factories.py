@@ -403,3 +403,32 @@ def german_offered(survey, *, actor=None):
         sections={},
         statements=statements,
     )
+
+
+def walk_through(
+    invitation, *, answers: dict[int, int | None], comments=None, open_answer="", submitted=True
+):
+    """`respond` for a given invitation (a test invitation among them), with comments:
+    `comments` maps the paper number to a comment."""
+    comments = comments or {}
+    response = respondent.response_start(invitation=invitation)
+    by_number = dict(Statement.objects.values_list("number", "pk"))
+    numbers = dict.fromkeys([*answers, *comments])
+    respondent.answers_save(
+        response=response,
+        answers=[
+            respondent.AnswerInput(by_number[n], answers.get(n), comments.get(n, ""))
+            for n in numbers
+        ],
+        link_hash=invitation.link_hash,
+    )
+    respondent.response_background_save(
+        response=response,
+        sectors=[],
+        gender="",
+        open_answer=open_answer,
+        link_hash=invitation.link_hash,
+    )
+    if submitted:
+        respondent.response_submit(response=response)
+    return response

@@ -127,6 +127,24 @@ ROUTES = {
     "research/<slug:slug>/invitations/<int:pk>/deliveries/<int:delivery_id>/resend/": post(
         research("pk", "delivery_id"), "research:delivery_resend"
     ),
+    "research/<slug:slug>/invitations/tests/": post(research(), "research:test_invitation_create"),
+    "research/<slug:slug>/invitations/tests/delete/": post(
+        research(), "research:test_responses_delete"
+    ),
+    "research/<slug:slug>/respondents/<int:pk>/": get(research("pk"), "research:respondent"),
+    "research/<slug:slug>/respondents/<int:pk>/withdraw/": post(
+        research("pk"), "research:respondent_withdraw"
+    ),
+    "research/<slug:slug>/respondents/<int:pk>/delete/": post(
+        research("pk"), "research:respondent_delete"
+    ),
+    "research/<slug:slug>/preview/": get(research(), "research:preview"),
+    "research/<slug:slug>/preview/<int:number>/": both(
+        research(), path="/research/{slug}/preview/1/"
+    ),
+    "research/<slug:slug>/comments/": get(research(), "research:comments"),
+    "research/<slug:slug>/comments/export.csv": get(research(), "research:comments_csv"),
+    "research/<slug:slug>/comments/export.xlsx": get(research(), "research:comments_xlsx"),
     "research/<slug:slug>/import/": both(research(), "research:import"),
     "research/<slug:slug>/import/<int:job_id>/": get(
         research("job_id", import_job=True), "research:import_preview"

@@ -156,19 +156,31 @@ def _started(prefix: str = "") -> Q:
 def _rates_aggregate(prefix: str = "") -> dict:
     """`prefix`: the path from the queried model to the invitation ("invitations__" from a
     survey)."""
+    real = Q(**{f"{prefix}is_test": False})
     return {
-        "invited": Count(f"{prefix}pk", filter=_reached(prefix)),
-        "started": Count(f"{prefix}pk", filter=_started(prefix)),
-        "submitted": Count(f"{prefix}pk", filter=Q(**{f"{prefix}submitted_at__isnull": False})),
+        "invited": Count(f"{prefix}pk", filter=real & _reached(prefix)),
+        "started": Count(f"{prefix}pk", filter=real & _started(prefix)),
+        "submitted": Count(
+            f"{prefix}pk", filter=real & Q(**{f"{prefix}submitted_at__isnull": False})
+        ),
     }
+
+
+# A researcher's test walk-through is in no rate, count or chart of the fieldwork.
+_REAL = Q(invitations__is_test=False)
+
+
+def fielded(survey):
+    """The survey's invitations without the researchers' test invitations."""
+    return Invitation.objects.filter(survey=survey, is_test=False)
 
 
 def surveys_listed(user) -> list:
     """The user's surveys, newest first, each with the dashboard's `rates` and its `total`
-    of invitations: one query."""
+    of invitations (test invitations left out): one query."""
     surveys = list(
         surveys_for_user(user)
-        .annotate(total=Count("invitations"), **_rates_aggregate("invitations__"))
+        .annotate(total=Count("invitations", filter=_REAL), **_rates_aggregate("invitations__"))
         .order_by("-created_at")
     )
     for survey in surveys:
@@ -179,7 +191,7 @@ def surveys_listed(user) -> list:
 def state_counts(survey) -> dict[str, int]:
     counts = dict.fromkeys(STATE_LABELS, 0)
     rows = (
-        Invitation.objects.filter(survey=survey)
+        fielded(survey)
         .annotate(state=_state_case())
         .order_by()
         .values("state")
@@ -191,13 +203,13 @@ def state_counts(survey) -> dict[str, int]:
 
 
 def rates_overall(survey) -> Rates:
-    return Rates(**Invitation.objects.filter(survey=survey).aggregate(**_rates_aggregate()))
+    return Rates(**fielded(survey).aggregate(**_rates_aggregate()))
 
 
 def rates_by_assigned_sector(survey) -> list[dict]:
     rows = {
         row["expert__sector"]: row
-        for row in Invitation.objects.filter(survey=survey)
+        for row in fielded(survey)
         .order_by()
         .values("expert__sector")
         .annotate(total=Count("pk"), **_rates_aggregate())
@@ -233,7 +245,10 @@ def progress(survey) -> Progress:
     )
     partial = (
         SurveyResponse.objects.filter(
-            invitation__survey=survey, submitted_at__isnull=True, withdrawn_at__isnull=True
+            invitation__survey=survey,
+            invitation__is_test=False,
+            submitted_at__isnull=True,
+            withdrawn_at__isnull=True,
         )
         .annotate(last_statement=Subquery(last_saved))
         .values_list("statement_order", "last_statement")
@@ -245,7 +260,10 @@ def progress(survey) -> Progress:
     durations = sorted(
         (submitted - consented).total_seconds() / 60
         for consented, submitted in SurveyResponse.objects.filter(
-            invitation__survey=survey, submitted_at__isnull=False, withdrawn_at__isnull=True
+            invitation__survey=survey,
+            invitation__is_test=False,
+            submitted_at__isnull=False,
+            withdrawn_at__isnull=True,
         ).values_list("consented_at", "submitted_at")
     )
     return Progress(
@@ -260,9 +278,9 @@ def counts_by_stated_sector(survey) -> list[dict]:
     """Experts state their own sectors (several allowed) only once they answer, so there is
     no invited count per stated sector: we show started and submitted counts."""
     started, submitted = Counter(), Counter()
-    rows = SurveyResponse.objects.filter(invitation__survey=survey).values_list(
-        "sectors", "invitation__started_at", "submitted_at"
-    )
+    rows = SurveyResponse.objects.filter(
+        invitation__survey=survey, invitation__is_test=False
+    ).values_list("sectors", "invitation__started_at", "submitted_at")
     for sectors, started_at, submitted_at in rows:
         for code in sectors or ["unstated"]:
             if started_at or submitted_at:
@@ -280,12 +298,12 @@ def counts_by_stated_sector(survey) -> list[dict]:
 def timeline(survey) -> dict:
     """Submission times, and send counts per hour and kind, for the chart."""
     submissions = sorted(
-        Invitation.objects.filter(survey=survey, submitted_at__isnull=False).values_list(
-            "submitted_at", flat=True
-        )
+        fielded(survey).filter(submitted_at__isnull=False).values_list("submitted_at", flat=True)
     )
     sends = list(
-        EmailDelivery.objects.filter(invitation__survey=survey, status=EmailDelivery.Status.SENT)
+        EmailDelivery.objects.filter(
+            invitation__survey=survey, invitation__is_test=False, status=EmailDelivery.Status.SENT
+        )
         .annotate(hour=TruncHour("sent_at"))
         .order_by()
         .values("hour", "kind")
@@ -330,9 +348,11 @@ def deliveries_for_invitation(invitation):
     return EmailDelivery.objects.filter(invitation=invitation).order_by("created_at", "pk")
 
 
-def invitation_rows(survey):
+def invitation_rows(survey, *, include_tests: bool = False):
     """Rows for the exports: plain values, one query, streamed."""
     rows = invitations_annotated(survey).order_by("expert__name", "pk")
+    if not include_tests:
+        rows = rows.filter(is_test=False)
     for invitation in rows.iterator(chunk_size=2000):
         expert = invitation.expert
         yield [
@@ -371,3 +391,33 @@ EXPORT_HEADER = [
     "statements_answered",
     "attributes",
 ]
+
+
+@dataclass(frozen=True)
+class Moment:
+    label: str
+    at: datetime
+
+
+def respondent_timeline(invitation, response) -> list[Moment]:
+    """Invited, emailed, started, last saved, submitted or declined (and withdrawn), in time
+    order; a step not reached is left out."""
+    last_saved = None
+    if response is not None:
+        answers = Answer.objects.filter(response=response).order_by("-updated_at")
+        last_saved = answers.values_list("updated_at", flat=True).first()
+    started = invitation.started_at or (response.consented_at if response else None)
+    steps = [
+        ("Invited", invitation.created_at),
+        ("Emailed", invitation.sent_at),
+        ("Started", started),
+        ("Last saved", last_saved),
+        ("Submitted", invitation.submitted_at),
+        ("Declined", invitation.declined_at),
+        ("Withdrawn", response.withdrawn_at if response else None),
+    ]
+    return sorted((Moment(label, at) for label, at in steps if at), key=lambda m: m.at)
+
+
+def test_invitation_count(survey) -> int:
+    return Invitation.objects.filter(survey=survey, is_test=True).count()

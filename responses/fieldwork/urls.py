@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import emails, imports, invitations, surveys, translations
+from .views import emails, imports, invitations, preview, respondents, surveys, translations
 
 urlpatterns = [
     path("", surveys.survey_list, name="surveys"),
@@ -34,6 +34,29 @@ urlpatterns = [
         invitations.delivery_resend,
         name="delivery_resend",
     ),
+    path(
+        "<slug:slug>/invitations/tests/",
+        respondents.test_invitation_create,
+        name="test_invitation_create",
+    ),
+    path(
+        "<slug:slug>/invitations/tests/delete/",
+        respondents.test_responses_delete,
+        name="test_responses_delete",
+    ),
+    path("<slug:slug>/respondents/<int:pk>/", respondents.respondent, name="respondent"),
+    path(
+        "<slug:slug>/respondents/<int:pk>/withdraw/",
+        respondents.respondent_withdraw,
+        name="respondent_withdraw",
+    ),
+    path(
+        "<slug:slug>/respondents/<int:pk>/delete/",
+        respondents.respondent_delete,
+        name="respondent_delete",
+    ),
+    path("<slug:slug>/preview/", preview.preview_start, name="preview"),
+    path("<slug:slug>/preview/<int:number>/", preview.preview_page, name="preview_page"),
     path("<slug:slug>/import/", imports.import_upload, name="import"),
     path("<slug:slug>/import/<int:job_id>/", imports.import_preview, name="import_preview"),
     path(

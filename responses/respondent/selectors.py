@@ -53,7 +53,8 @@ class WriteState:
 class WriteCondition:
     """One condition of the rule, in both forms side by side so that they cannot drift:
     `sql` over the aliases i (invitation), s (survey) and r (response), with `params` naming
-    its placeholders' values ("now", "statement" or "link"); `holds` is its Python twin."""
+    its placeholders' values ("now", "statement", "link", or "test": True); `holds` is its
+    Python twin."""
 
     refusal: str
     sql: str
@@ -80,17 +81,21 @@ WRITE_RULE = (
     WriteCondition(
         ERROR_REVOKED, "i.revoked_at IS NULL", (), lambda w: w.invitation.revoked_at is None
     ),
+    # A researcher's test invitation may be walked through before the survey opens.
     WriteCondition(
-        ERROR_NOT_OPEN, "s.status <> 'draft'", (), lambda w: w.survey.status != Survey.Status.DRAFT
+        ERROR_NOT_OPEN,
+        "(s.status <> 'draft' OR i.is_test = %s)",
+        ("test",),
+        lambda w: w.survey.status != Survey.Status.DRAFT or w.invitation.is_test,
     ),
     WriteCondition(
         ERROR_CLOSED, "s.status <> 'closed'", (), lambda w: w.survey.status != Survey.Status.CLOSED
     ),
     WriteCondition(
         ERROR_NOT_OPEN,
-        "(s.opens_at IS NULL OR s.opens_at <= %s)",
-        ("now",),
-        lambda w: w.survey.opens_at is None or w.survey.opens_at <= w.now,
+        "(s.opens_at IS NULL OR s.opens_at <= %s OR i.is_test = %s)",
+        ("now", "test"),
+        lambda w: w.survey.opens_at is None or w.survey.opens_at <= w.now or w.invitation.is_test,
     ),
     WriteCondition(
         ERROR_CLOSED,
@@ -172,11 +177,14 @@ def survey_closed_on(*, survey: Survey, now: datetime | None = None) -> datetime
     return None
 
 
-def survey_is_open(*, survey: Survey, now: datetime | None = None) -> bool:
+def survey_is_open(*, survey: Survey, now: datetime | None = None, test: bool = False) -> bool:
+    """Open for experts now; with `test`, for a researcher's test invitation, which may walk
+    through a draft survey or one that opens later (never a closed one)."""
     now = now or timezone.now()
+    statuses = (Survey.Status.OPEN, Survey.Status.DRAFT) if test else (Survey.Status.OPEN,)
     return (
-        survey.status == Survey.Status.OPEN
-        and (survey.opens_at is None or survey.opens_at <= now)
+        survey.status in statuses
+        and (test or survey.opens_at is None or survey.opens_at <= now)
         and survey_closed_on(survey=survey, now=now) is None
     )
 
@@ -260,3 +268,11 @@ def answer_rows(*, response: Response) -> list[dict]:
             }
         )
     return rows
+
+
+def questionnaire_order(*, survey: Survey) -> list[int]:
+    """The statements in the order a respondent is shown them, without a respondent: the
+    paper's order, or the survey's own (a randomized survey shuffles it per respondent)."""
+    if survey.order == Survey.Order.PAPER:
+        return list(survey.statements.order_by("number").values_list("pk", flat=True))
+    return list(survey.items.order_by("position", "pk").values_list("statement_id", flat=True))

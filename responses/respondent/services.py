@@ -93,15 +93,15 @@ def statement_order_draw(*, survey: Survey) -> list[int]:
     return ids
 
 
-def _ensure_open(survey: Survey) -> None:
-    if not survey_is_open(survey=survey):
+def _ensure_open(invitation: Invitation) -> None:
+    if not survey_is_open(survey=invitation.survey, test=invitation.is_test):
         raise RespondentError(ERROR_CLOSED)
 
 
 def response_start(*, invitation: Invitation, language: str = "") -> Response:
     """Record consent, the expert's language (one the survey offers, else the survey's own)
     and draw the order; a second call returns the same response, its language unchanged."""
-    _ensure_open(invitation.survey)
+    _ensure_open(invitation)
     existing = Response.objects.filter(invitation=invitation).first()
     if existing is not None:
         _undo_decline(invitation)
@@ -228,7 +228,7 @@ def answer_save_direct(*, invitation_id: int, link_hash: str, answer: AnswerInpu
         comment="" if answer.comment is None else "comment = excluded.comment, ",
     )
     now = timezone.now()
-    values = {"now": now, "statement": answer.statement_id, "link": link_hash}
+    values = {"now": now, "statement": answer.statement_id, "link": link_hash, "test": True}
     params = [answer.statement_id, answer.value, answer.comment or "", now, invitation_id]
     params += [values[name] for name in names]
     with connection.cursor() as cursor:
@@ -254,7 +254,7 @@ def response_submit(*, response: Response) -> Response:
     """Idempotent: a double click or a second tab gets the same, single submission time."""
     if response.submitted_at is not None:
         return response
-    _ensure_open(response.invitation.survey)
+    _ensure_open(response.invitation)
     now = timezone.now()
     invitation = response.invitation
     with transaction.atomic():

@@ -108,7 +108,7 @@ def _refusal(request, invitation, *, json: bool, need_response: bool, allow_subm
         if json:
             return json_refusal("closed", selectors.ERROR_CLOSED, 410)
         return closed_page(request, invitation, closed_on)
-    if not selectors.survey_is_open(survey=survey):
+    if not selectors.survey_is_open(survey=survey, test=invitation.is_test):
         if json:
             return json_refusal("not_open", selectors.ERROR_NOT_OPEN, 403)
         return render(request, "respondent/not_open.html", {"survey": survey}, status=403)

@@ -95,23 +95,34 @@ def key_sql(
     return sql, p1 + p2 + p3
 
 
-def respondents_sql(where: str, assigned: str | None = None) -> tuple[str, list]:
+# Who the results count: a submitted response, not a researcher's test walk-through and not
+# withdrawn. The others' answers keep a NULL key, so no count ever sees them.
+UNCOUNTED_SQL = "r.submitted_at IS NULL OR i.is_test = %s OR r.withdrawn_at IS NOT NULL"
+# Migrations 0002 and 0003 ran this SQL before Invitation.is_test and Response.withdrawn_at
+# existed: their backfills use the rule of that time.
+UNCOUNTED_SQL_BEFORE_0006 = "r.submitted_at IS NULL"
+
+
+def respondents_sql(
+    where: str, assigned: str | None = None, *, before_0006: bool = False
+) -> tuple[str, list]:
     """`SELECT id, k, survey_id` of the responses matching `where` (over r, i, e), with
-    their keys, NULL while unsubmitted (`assigned`: see key_sql)."""
+    their keys, NULL while unsubmitted, a test or withdrawn (`assigned`: see key_sql)."""
     key, params = key_sql(assigned=assigned)
+    uncounted, flags = (UNCOUNTED_SQL_BEFORE_0006, []) if before_0006 else (UNCOUNTED_SQL, [True])
     sql = (
-        f"SELECT r.id AS id, CASE WHEN r.submitted_at IS NULL THEN NULL ELSE {key} END AS k, "  # noqa: S608
+        f"SELECT r.id AS id, CASE WHEN {uncounted} THEN NULL ELSE {key} END AS k, "  # noqa: S608
         f"i.survey_id AS survey_id FROM {Response._meta.db_table} r "
         f"JOIN {Invitation._meta.db_table} i ON i.id = r.invitation_id "
         f"JOIN {Expert._meta.db_table} e ON e.id = i.expert_id WHERE {where}"
     )
-    return sql, params
+    return sql, flags + params
 
 
-def answers_regroup_sql(where: str) -> tuple[str, list]:
+def answers_regroup_sql(where: str, *, before_0006: bool = False) -> tuple[str, list]:
     """One UPDATE that sets survey_id and group_key on the answers of the responses
     matching `where`, from their response, invitation and expert as they are now."""
-    select, params = respondents_sql(where)
+    select, params = respondents_sql(where, before_0006=before_0006)
     table = Answer._meta.db_table
     sql = (
         f"UPDATE {table} SET group_key = keyed.k, survey_id = keyed.survey_id "  # noqa: S608
@@ -120,12 +131,12 @@ def answers_regroup_sql(where: str) -> tuple[str, list]:
     return sql, params
 
 
-def answers_regroup_run(cursor, *, where: str, params: list) -> int:
-    sql, key_params = answers_regroup_sql(where)
+def answers_regroup_run(cursor, *, where: str, params: list, before_0006: bool = False) -> int:
+    sql, key_params = answers_regroup_sql(where, before_0006=before_0006)
     cursor.execute(sql, key_params + list(params))
     return cursor.rowcount
 
 
 def answers_backfill(cursor) -> int:
     """Every answer's survey and, where submitted, group key, from scratch (migration 0002)."""
-    return answers_regroup_run(cursor, where="1 = 1", params=[])
+    return answers_regroup_run(cursor, where="1 = 1", params=[], before_0006=True)

@@ -4,8 +4,19 @@ the survey's statements, its latest snapshot and its recompute jobs."""
 import numpy as np
 import pandas as pd
 from django.db import connection
+from django.db.models import Count
 
-from ..models import AnswerCount, GroupSize, Invitation, Job, Response, ResultsSnapshot, Survey
+from ..choices import SCALE, SECTOR_GROUPS
+from ..models import (
+    Answer,
+    AnswerCount,
+    GroupSize,
+    Invitation,
+    Job,
+    Response,
+    ResultsSnapshot,
+    Survey,
+)
 from . import group_keys
 
 JOB_RECOMPUTE = "results.recompute"
@@ -16,18 +27,19 @@ SIZES = GroupSize._meta.db_table
 
 def counts_fresh(*, survey_id: int) -> bool:
     """Whether the kept counts can be trusted: they count as many respondents as the survey
-    has submitted responses, and none of them is negative. One statement, so both sides are
-    read at the same moment."""
+    has counted responses (submitted, not tests, not withdrawn: group_keys.UNCOUNTED_SQL),
+    and none of them is negative. One statement, so both sides are read at the same
+    moment."""
     sql = (
         f"SELECT (SELECT COALESCE(SUM(n), 0) FROM {SIZES} WHERE survey_id = %s), "  # noqa: S608
         f"(SELECT count(*) FROM {Response._meta.db_table} r "
         f"JOIN {Invitation._meta.db_table} i ON i.id = r.invitation_id "
-        f"WHERE i.survey_id = %s AND r.submitted_at IS NOT NULL), "
+        f"WHERE i.survey_id = %s AND NOT ({group_keys.UNCOUNTED_SQL})), "
         f"(SELECT count(*) FROM {SIZES} WHERE survey_id = %s AND n < 0) "
         f"+ (SELECT count(*) FROM {CELLS} WHERE survey_id = %s AND n < 0)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [survey_id] * 4)
+        cursor.execute(sql, [survey_id, survey_id, True, survey_id, survey_id])
         kept, submitted, negative = cursor.fetchone()
     return kept == submitted and negative == 0
 
@@ -80,3 +92,98 @@ def snapshot_latest(*, survey: Survey) -> ResultsSnapshot | None:
 
 def recompute_jobs(*, survey: Survey):
     return Job.objects.filter(survey=survey, kind=JOB_RECOMPUTE)
+
+
+# ---------------------------------------------------------------- comments
+
+OPEN_ANSWER = "open"
+COMMENT_HEADER = ["respondent", "sector", "statement", "title", "answer", "comment"]
+
+
+def counted_responses(*, survey: Survey, include_tests: bool = False):
+    """The responses the results count: submitted, not withdrawn, and not the researchers'
+    tests unless asked for (group_keys.UNCOUNTED_SQL)."""
+    responses = Response.objects.filter(
+        invitation__survey=survey, submitted_at__isnull=False, withdrawn_at__isnull=True
+    )
+    return responses if include_tests else responses.filter(invitation__is_test=False)
+
+
+def comment_sectors(*, survey: Survey) -> list[tuple[str, str]]:
+    """The assigned sectors a comment list may be narrowed to: those with at least the
+    survey's minimum group size of counted respondents (a smaller one could name them)."""
+    sizes = dict(
+        counted_responses(survey=survey)
+        .order_by()
+        .values_list("invitation__expert__sector")
+        .annotate(n=Count("pk"))
+    )
+    return [
+        (code, label)
+        for code, label in SECTOR_GROUPS
+        if sizes.get(code, 0) >= survey.min_group_size
+    ]
+
+
+def _comment_answers(survey, responses, statement_id):
+    answers = (
+        Answer.objects.filter(response__in=responses)
+        .exclude(comment="")
+        .select_related("statement", "response__invitation__expert")
+        .order_by("statement__number", "response__pseudonym")
+    )
+    return answers.filter(statement_id=statement_id) if statement_id else answers
+
+
+def comment_rows(
+    *, survey: Survey, statement: str = "", sector: str = "", include_tests: bool = False
+) -> list[dict]:
+    """Every per-statement comment and open answer of the counted responses, by statement
+    then respondent; `statement` a statement's id or OPEN_ANSWER, `sector` one of
+    `comment_sectors` (callers check it)."""
+    responses = counted_responses(survey=survey, include_tests=include_tests)
+    if sector:
+        responses = responses.filter(invitation__expert__sector=sector)
+    shown = dict(comment_sectors(survey=survey))
+    labels = dict(SCALE)
+    rows = []
+    if statement != OPEN_ANSWER:
+        statement_id = int(statement) if statement.isdecimal() else None
+        for answer in _comment_answers(survey, responses, statement_id):
+            rows.append(
+                _comment_row(
+                    answer.response,
+                    shown,
+                    answer.statement.number,
+                    answer.statement.title,
+                    labels.get(answer.value, ""),
+                    answer.comment,
+                )
+            )
+    if statement in ("", OPEN_ANSWER):
+        opened = responses.exclude(open_answer="").select_related("invitation__expert")
+        for response in opened.order_by("pseudonym"):
+            rows.append(
+                _comment_row(response, shown, "", "Open question", "", response.open_answer)
+            )
+    return rows
+
+
+def _comment_row(response, shown, number, title, answer, text) -> dict:
+    sector = response.invitation.expert.sector
+    return {
+        "respondent": response.pseudonym,
+        "invitation_id": response.invitation_id,
+        # A sector under the minimum group size is never shown beside a comment either.
+        "sector": shown.get(sector, ""),
+        "statement": number,
+        "title": title,
+        "answer": answer,
+        "comment": text,
+    }
+
+
+def comment_export_rows(rows: list[dict]):
+    yield list(COMMENT_HEADER)
+    for row in rows:
+        yield [row[key] for key in COMMENT_HEADER]

@@ -13,6 +13,19 @@ urlpatterns = [
         views.results_chart,
         name="results_chart",
     ),
+    path("<slug:slug>/comments/", views.comments, name="comments"),
+    path(
+        "<slug:slug>/comments/export.csv",
+        views.comments_export,
+        {"fmt": "csv"},
+        name="comments_csv",
+    ),
+    path(
+        "<slug:slug>/comments/export.xlsx",
+        views.comments_export,
+        {"fmt": "xlsx"},
+        name="comments_xlsx",
+    ),
     path(
         "<slug:slug>/results/export/<slug:key>/",
         views.results_export,

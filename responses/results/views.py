@@ -1,20 +1,28 @@
 """The researcher's results pages: the latest snapshot, its charts, exports and recomputes."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from ..access import no_store, research_survey_view
 from ..broker import BrokerUnavailable
 from . import charts, selectors
-from .exports import registry
+from .exports import registry, writers
 from .services import snapshots
 
 MESSAGE_RECOMPUTE_LATER = (
     "The recompute is saved, but the task queue is unreachable just now: it starts when the "
     "worker is back (it retries every minute)."
 )
+MESSAGE_STATEMENT_UNKNOWN = "Choose a statement of this survey, or all statements."
+MESSAGE_SECTOR_HIDDEN = (
+    "Comments can be narrowed only to a sector with at least {size} respondents: "
+    "showing every sector."
+)
+COMMENTS_PAGE = 100
 TABLE_SORTS = {
     "number": ("statement", False),
     "n": ("n", True),
@@ -120,8 +128,70 @@ def results_export(request, survey, key: str):
         if snapshot is None:
             raise Http404("No results computed yet")
         tables = snapshot.tables
-    body = registry.export_bytes(key=key, survey=survey, tables=tables)
+    include_tests = request.GET.get("tests") == "1"
+    body = registry.export_bytes(key=key, survey=survey, tables=tables, include_tests=include_tests)
     response = HttpResponse(body, content_type=exporter.content_type)
     filename = registry.export_filename(key=key, slug=survey.slug)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _comment_filters(request, survey) -> tuple[dict, list[str]]:
+    """The comment list's filters, each checked: an unknown statement or a sector under the
+    minimum group size is dropped, with the message that says so."""
+    statement, sector = request.GET.get("statement", ""), request.GET.get("sector", "")
+    problems = []
+    statement_ids = {str(row["id"]) for row in selectors.survey_statements(survey=survey)}
+    if statement not in statement_ids | {"", selectors.OPEN_ANSWER}:
+        problems.append(MESSAGE_STATEMENT_UNKNOWN)
+        statement = ""
+    if sector and sector not in dict(selectors.comment_sectors(survey=survey)):
+        problems.append(MESSAGE_SECTOR_HIDDEN.format(size=survey.min_group_size))
+        sector = ""
+    include_tests = request.GET.get("tests") == "1"
+    return {"statement": statement, "sector": sector, "include_tests": include_tests}, problems
+
+
+def _without_page(params) -> str:
+    params = params.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@require_GET
+@research_survey_view
+@no_store
+def comments(request, survey):
+    filters, problems = _comment_filters(request, survey)
+    rows = selectors.comment_rows(survey=survey, **filters)
+    context = {
+        "survey": survey,
+        "filters": filters,
+        "problems": problems,
+        "page": Paginator(rows, COMMENTS_PAGE).get_page(request.GET.get("page")),
+        "statements": selectors.survey_statements(survey=survey),
+        "sectors": selectors.comment_sectors(survey=survey),
+        "open_answer": selectors.OPEN_ANSWER,
+        "query": _without_page(request.GET),
+    }
+    status = 400 if problems else 200
+    return render(request, "research/results/comments.html", context, status=status)
+
+
+@require_GET
+@research_survey_view
+@no_store
+def comments_export(request, survey, fmt: str):
+    filters, problems = _comment_filters(request, survey)
+    if problems:
+        for problem in problems:
+            messages.error(request, problem)
+        return redirect("research:comments", survey.slug)
+    rows = selectors.comment_export_rows(selectors.comment_rows(survey=survey, **filters))
+    if fmt == "csv":
+        response = HttpResponse(writers.csv_bytes(rows), content_type=registry.CSV)
+    else:
+        response = HttpResponse(writers.xlsx_bytes(rows, "Comments"), content_type=registry.XLSX)
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="{survey.slug}-comments-{stamp}.{fmt}"'
     return response

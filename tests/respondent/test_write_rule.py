@@ -26,12 +26,13 @@ AXES = {
     "declined": [False, True],
     "revoked": [False, True],
     "regenerated": [False, True],
+    "test": [False, True],
     "status": Survey.Status.values,
     "opens_at": MOMENTS,
     "closes_at": MOMENTS,
     "in_order": [False, True],
 }
-# Every state, not a sample: 3,456 of them.
+# Every state, not a sample: 6,912 of them.
 EVERY_STATE = [dict(zip(AXES, values, strict=True)) for values in itertools.product(*AXES.values())]
 
 
@@ -52,6 +53,7 @@ def _put_in_state(invitation, state) -> tuple[Response, int]:
         started_at=now if state["started"] else None,
         declined_at=now if state["declined"] else None,
         revoked_at=now if state["revoked"] else None,
+        is_test=state["test"],
         **(links.link_fields_new() if state["regenerated"] else {}),
     )
     Survey.objects.filter(pk=invitation.survey_id).update(

@@ -33,8 +33,9 @@ def reminders_send(*, survey: Survey, invitations, actor=None) -> int:
 
 def _due_rounds(survey: Survey, now) -> list[tuple[int, int]]:
     days = [int(day) for day in survey.reminder_days][: survey.reminder_max]
+    # A researcher's test invitation gets no scheduled reminder.
     candidates = survey.invitations.filter(
-        ACTIVE, sent_at__isnull=False, reminders_sent__lt=len(days)
+        ACTIVE, is_test=False, sent_at__isnull=False, reminders_sent__lt=len(days)
     ).values_list("pk", "sent_at", "reminders_sent")
     return [
         (pk, sent + 1)

@@ -58,6 +58,7 @@ def invitations(request, survey):
         "delivery_statuses": EmailDelivery.Status.choices,
         "sorts": _sort_links(filters),
         "reason_form": ReasonForm(),
+        "test_count": selectors.test_invitation_count(survey),
     }
     return render_page(request, "invitations.html", survey, **context)
 
@@ -138,7 +139,11 @@ def _run_and_say(request, survey, action, targets) -> None:
 @require_GET
 @research_survey_view
 def invitations_export(request, survey, fmt):
-    rows = itertools.chain([selectors.EXPORT_HEADER], selectors.invitation_rows(survey))
+    include_tests = request.GET.get("tests") == "1"
+    rows = itertools.chain(
+        [selectors.EXPORT_HEADER],
+        selectors.invitation_rows(survey, include_tests=include_tests),
+    )
     stamp = timezone.localdate().isoformat()
     if fmt == "csv":
         body = writers.csv_bytes(rows, excel_bom=True)

@@ -61,11 +61,15 @@ EXPORTERS = {
 RESPONSE_FORMATS = [key for key, exporter in EXPORTERS.items() if not exporter.from_snapshot]
 
 
-def export_bytes(*, key: str, survey=None, tables: dict | None = None) -> bytes:
-    """The export `key` of the survey (raw responses) or of a snapshot's tables."""
+def export_bytes(
+    *, key: str, survey=None, tables: dict | None = None, include_tests: bool = False
+) -> bytes:
+    """The export `key` of the survey (raw responses, the researchers' test responses only
+    with `include_tests`) or of a snapshot's tables."""
     exporter = EXPORTERS[key]
-    source = tables if exporter.from_snapshot else survey
-    return exporter.write(exporter.rows(source))
+    if exporter.from_snapshot:
+        return exporter.write(exporter.rows(tables))
+    return exporter.write(exporter.rows(survey, include_tests=include_tests))
 
 
 def export_filename(*, key: str, slug: str) -> str:

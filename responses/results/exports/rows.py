@@ -46,9 +46,17 @@ def statement_latex_rows(tables: dict):
 # ---------------------------------------------------------------- raw responses
 
 
-def _respondents(survey, anonymous: bool) -> list[dict]:
+def _exported(survey, include_tests: bool) -> dict:
+    """Which responses leave: the submitted ones, never the withdrawn, and the researchers'
+    test walk-throughs only when asked for."""
+    scope = {"invitation__survey": survey, "submitted_at__isnull": False}
+    scope["withdrawn_at__isnull"] = True
+    return scope if include_tests else scope | {"invitation__is_test": False}
+
+
+def _respondents(survey, anonymous: bool, include_tests: bool = False) -> list[dict]:
     responses = (
-        Response.objects.filter(invitation__survey=survey, submitted_at__isnull=False)
+        Response.objects.filter(**_exported(survey, include_tests))
         .select_related("invitation__expert")
         .order_by("pk")
     )
@@ -83,25 +91,24 @@ def _random_id(used: set[str]) -> str:
             return label
 
 
-def _answer_values(survey) -> dict[int, dict[int, int]]:
+def _answer_values(survey, include_tests: bool = False) -> dict[int, dict[int, int]]:
     values: dict[int, dict[int, int]] = {}
-    rows = Answer.objects.filter(
-        response__invitation__survey=survey,
-        response__submitted_at__isnull=False,
-        value__isnull=False,
-    ).values_list("response_id", "statement__number", "value")
+    scope = {f"response__{key}": value for key, value in _exported(survey, include_tests).items()}
+    rows = Answer.objects.filter(**scope, value__isnull=False).values_list(
+        "response_id", "statement__number", "value"
+    )
     for response_id, number, value in rows.iterator(chunk_size=10000):
         values.setdefault(response_id, {})[number] = value
     return values
 
 
-def responses_wide_rows(survey, *, anonymous: bool = True):
+def responses_wide_rows(survey, *, anonymous: bool = True, include_tests: bool = False):
     numbers = list(survey.statements.order_by("number").values_list("number", flat=True))
     number_of = dict(survey.statements.values_list("pk", "number"))
-    values = _answer_values(survey)
+    values = _answer_values(survey, include_tests)
     identity = [] if anonymous else ["name", "email"]
     yield WIDE_FIXED + [f"S{number}" for number in numbers] + WIDE_TAIL + identity
-    for person in _respondents(survey, anonymous):
+    for person in _respondents(survey, anonymous, include_tests):
         answers = values.get(person["pk"], {})
         order = " ".join(str(number_of[pk]) for pk in person["order"] if pk in number_of)
         row = [person["respondent"], person["sector"], person["gender"]]
@@ -111,9 +118,9 @@ def responses_wide_rows(survey, *, anonymous: bool = True):
         yield row
 
 
-def responses_long_rows(survey, *, anonymous: bool = True):
-    values = _answer_values(survey)
+def responses_long_rows(survey, *, anonymous: bool = True, include_tests: bool = False):
+    values = _answer_values(survey, include_tests)
     yield list(LONG_COLUMNS)
-    for person in _respondents(survey, anonymous):
+    for person in _respondents(survey, anonymous, include_tests):
         for number, value in sorted(values.get(person["pk"], {}).items()):
             yield [person["respondent"], person["sector"], person["gender"], number, value]

@@ -7,8 +7,11 @@ writes (results/group_keys.py):
 - response_submit and the import of responses add their responses (+1);
 - answers_regroup takes the expert's responses out of their old group (-1), rewrites the
   keys, and adds them to the new one (+1);
-- the admin's deletions of responses, invitations and experts (records_delete) take their
-  submitted responses away (-1) before the rows go;
+- the admin's deletions of responses, invitations and experts, and the researchers' (a
+  response deleted, the test responses deleted: fieldwork/services/respondents.py), go
+  through records_delete, which takes their submitted responses away (-1) before the rows go;
+- withdrawing a response takes it away (-1), then keys its answers as uncounted: test and
+  withdrawn responses never count (group_keys.UNCOUNTED_SQL);
 - anonymising keeps the keys, so the counts too; deleting a survey cascades to its counts.
 
 A deletion any other way (a shell, a direct SQL fix) changes no count. So before the results
@@ -167,6 +170,7 @@ def counts_add(*, response_ids: list[int], sign: int, assigned: str | None = Non
 def counts_rebuild_run(cursor, *, survey_id: int | None = None) -> None:
     """Delete and recount from the answers and responses: one survey's, or (None, for the
     migration's backfill) every survey's. Plain SQL on a cursor, so a migration can run it."""
+    # Every survey at once only in migration 0003's backfill, under the rule of that time.
     if survey_id is None:
         where_cells, where_sizes, params = "1 = 1", "r.submitted_at IS NOT NULL", []
     else:
@@ -191,7 +195,7 @@ def counts_rebuild_run(cursor, *, survey_id: int | None = None) -> None:
         f"GROUP BY survey_id, group_key, statement_id, value",
         params,
     )
-    respondents, key_params = group_keys.respondents_sql(where_sizes)
+    respondents, key_params = group_keys.respondents_sql(where_sizes, before_0006=survey_id is None)
     cursor.execute(
         f"INSERT INTO {SIZES} (survey_id, group_key, n) "  # noqa: S608
         f"SELECT survey_id, k, count(*) FROM ({respondents}) resp WHERE k IS NOT NULL "
