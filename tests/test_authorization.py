@@ -135,6 +135,10 @@ ROUTES = {
     ),
     "research/<slug:slug>/emails/": both(research(), "research:emails"),
     "research/<slug:slug>/emails/preview/": get(research(), "research:email_preview"),
+    "research/<slug:slug>/emails/preview/<slug:kind>.html": get(
+        research(), path="/research/{slug}/emails/preview/invitation.html"
+    ),
+    "research/<slug:slug>/emails/test/": post(research(), "research:email_test"),
     "research/<slug:slug>/open/": post(research(), "research:open"),
     "research/<slug:slug>/close/": post(research(), "research:close"),
     "research/<slug:slug>/anonymise/": both(research(), "research:anonymise"),

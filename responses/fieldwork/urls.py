@@ -42,6 +42,12 @@ urlpatterns = [
     ),
     path("<slug:slug>/emails/", emails.email_settings, name="emails"),
     path("<slug:slug>/emails/preview/", emails.email_preview, name="email_preview"),
+    path(
+        "<slug:slug>/emails/preview/<slug:kind>.html",
+        emails.email_preview_html,
+        name="email_preview_html",
+    ),
+    path("<slug:slug>/emails/test/", emails.email_test_send, name="email_test"),
     path("<slug:slug>/open/", surveys.survey_open, name="open"),
     path("<slug:slug>/close/", surveys.survey_close, name="close"),
     path("<slug:slug>/anonymise/", surveys.survey_anonymise, name="anonymise"),

@@ -41,7 +41,7 @@ def test_email_render_merges_every_field_in_text_and_html(invitation):
     assert f"{closes.day} {closes:%B %Y}" in email.text
     assert "Dr Rita <Research>" in email.text
     assert "Dr Rita &lt;Research&gt;" in email.html
-    assert f'<a href="{invitation_url(invitation)}">' in email.html
+    assert f'<a href="{invitation_url(invitation)}" ' in email.html
 
 
 def test_email_render_escapes_expert_names_in_html(invitation):

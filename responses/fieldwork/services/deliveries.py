@@ -29,7 +29,7 @@ from ...broker import publish_after_commit
 from ...models import AuditEvent, EmailDelivery, Invitation, Survey
 from ...respondent.selectors import survey_is_open
 from . import outcomes
-from .emails import ERROR_NOT_OPEN, EmailError, email_render
+from .emails import ERROR_NOT_OPEN, EmailError, email_message, email_render
 
 Kind = EmailDelivery.Kind
 Status = EmailDelivery.Status
@@ -228,15 +228,7 @@ def deliveries_send(*, delivery_ids: list[int], connection=None) -> BatchOutcome
 
 def _message(delivery: EmailDelivery, connection) -> EmailMultiAlternatives:
     rendered = email_render(invitation=delivery.invitation, kind=delivery.kind)
-    message = EmailMultiAlternatives(
-        subject=rendered.subject,
-        body=rendered.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[rendered.to],
-        connection=connection,
-    )
-    message.attach_alternative(rendered.html, "text/html")
-    return message
+    return email_message(rendered=rendered, connection=connection)
 
 
 def _delivery_close(delivery: EmailDelivery, status: str, error: str = "") -> None:
