@@ -10,6 +10,11 @@ urlpatterns = [
     path("<slug:slug>/invitations/", invitations.invitations, name="invitations"),
     path("<slug:slug>/invitations/bulk/", invitations.invitations_bulk, name="invitations_bulk"),
     path(
+        "<slug:slug>/invitations/scheduled/<int:scheduled_id>/cancel/",
+        invitations.scheduled_send_cancel,
+        name="scheduled_send_cancel",
+    ),
+    path(
         "<slug:slug>/invitations/export.csv",
         invitations.invitations_export,
         {"fmt": "csv"},

@@ -242,6 +242,9 @@ def test_send_permanent_refusal_marks_invitation_failed_visibly(
 
 
 def invite(send, survey):
+    """Invite everyone. The reminder tests here remind at once: no quiet days."""
+    survey.reminder_quiet_days = 0
+    survey.save(update_fields=["reminder_quiet_days"])
     send(deliveries.invitations_send, survey=survey, invitations=Invitation.objects.all())
     mail.outbox.clear()
 

@@ -109,14 +109,18 @@ def deliveries_create(kind: str, pairs: list[tuple[int, int]]) -> list[int]:
     return [pk for pk, invitation_id, number in rows if (invitation_id, number) in wanted]
 
 
+def invitations_sendable(*, survey: Survey, invitations):
+    """Those of `invitations` an invitation would go to: not yet invited, still active."""
+    return invitations.filter(ACTIVE, survey=survey, sent_at__isnull=True)
+
+
 @transaction.atomic
 def invitations_send(*, survey: Survey, invitations, actor=None) -> int:
     """Invite the given experts not yet invited. Returns how many emails were queued."""
     if not survey_is_open(survey=survey):
         raise EmailError(ERROR_NOT_OPEN)
-    ids = list(
-        invitations.filter(ACTIVE, survey=survey, sent_at__isnull=True).values_list("pk", flat=True)
-    )
+    sendable = invitations_sendable(survey=survey, invitations=invitations)
+    ids = list(sendable.values_list("pk", flat=True))
     queued = deliveries_create(Kind.INVITATION, [(pk, 0) for pk in ids])
     if queued:
         audit_log(

@@ -65,6 +65,7 @@ ERROR_NOT_OPEN = "Open the survey before sending invitations or reminders."
 ERROR_NOTHING_SELECTED = "Select at least one expert."
 ERROR_REMINDER_DAYS = "Reminder days must be whole numbers of days between 1 and 365, rising."
 ERROR_REMINDER_MAX = "The maximum number of reminders must lie between 0 and 10."
+ERROR_QUIET_DAYS = "The days without reminders after an email must lie between 0 and 60."
 ERROR_UNKNOWN_KIND = "Choose the invitation or the reminder."
 ERROR_NO_OWN_ADDRESS = "Your account has no email address, so there is nowhere to send a test."
 ERROR_TEST_NOT_SENT = "The test email could not be sent: {error}"
@@ -170,7 +171,9 @@ def email_render(*, invitation: Invitation, kind: str) -> RenderedEmail:
 
 def _render(survey: Survey, kind: str, values: dict[str, str], to: str) -> RenderedEmail:
     templates = survey_templates(survey)
-    subject = _one_line(_merge_text(_drop_empty(templates[f"{kind}_subject"], values), values))
+    subject_template = _drop_empty(templates[f"{kind}_subject"], values)
+    # A line break left in (a CR in an old expert's name) fails the build, visibly.
+    subject = _merge_text(subject_template, values).replace("\n", " ")
     body = _drop_empty(templates[f"{kind}_body"], values)
     return RenderedEmail(
         subject=subject,
@@ -250,6 +253,7 @@ def survey_emails_save(
     reminder_body: str,
     reminder_days: list[int],
     reminder_max: int,
+    reminder_quiet_days: int | None = None,
 ) -> Survey:
     """The email page's settings, all checked before any is saved: a refusal changes
     nothing. One audit event names the fields that changed."""
@@ -267,6 +271,10 @@ def survey_emails_save(
         "reminder_days": reminder_days,
         "reminder_max": reminder_max,
     }
+    if reminder_quiet_days is not None:
+        if not 0 <= reminder_quiet_days <= 60:
+            raise EmailError(ERROR_QUIET_DAYS)
+        fields["reminder_quiet_days"] = reminder_quiet_days
     changed = [name for name, value in fields.items() if getattr(survey, name) != value]
     for name in changed:
         setattr(survey, name, fields[name])

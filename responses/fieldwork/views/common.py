@@ -12,6 +12,11 @@ MESSAGE_WAITING = (
     "out when the worker takes them."
 )
 MESSAGE_BAD_ACTION = "Choose an action."
+MESSAGE_SCHEDULED = (
+    "Scheduled for {when}. It goes then to those of the chosen experts who can still be "
+    "written to; cancel it below until then."
+)
+MESSAGE_SCHEDULE_CANCELLED = "The scheduled send is cancelled: nothing goes out."
 MESSAGE_RESENT = "The email is queued again. It goes out in the background."
 MESSAGE_EXPERT_SAVED = "The expert's details are saved."
 MESSAGE_UNCHANGED = "Nothing to save: the details were unchanged."

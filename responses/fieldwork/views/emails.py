@@ -20,6 +20,7 @@ def _templates_initial(survey) -> dict:
         "researcher_name": survey.researcher_name,
         "reminder_days": ", ".join(str(day) for day in survey.reminder_days),
         "reminder_max": survey.reminder_max,
+        "reminder_quiet_days": survey.reminder_quiet_days,
     }
 
 
