@@ -110,6 +110,13 @@ ROUTES = {
     # Sign-in pages are for everyone; signing out is harmless for anyone.
     "research/login/": both(plain(EVERYONE), "research:login"),
     "research/logout/": post(plain(EVERYONE), "research:logout"),
+    "research/password-reset/": both(plain(EVERYONE), "research:password_reset"),
+    "research/password-reset/sent/": get(plain(EVERYONE), "research:password_reset_done"),
+    "research/password-reset/<uidb64>/<token>/": both(
+        lambda cast: [Fill({"uidb64": "MQ", "token": "set-password"}, EVERYONE)],
+        "research:password_reset_confirm",
+    ),
+    "research/password-reset/done/": get(plain(EVERYONE), "research:password_reset_complete"),
     "admin/login/": both(plain(EVERYONE), "admin:login"),
     "research/": get(plain(STAFF), "research:surveys"),
     "research/<slug:slug>/": get(research(), "research:dashboard"),
