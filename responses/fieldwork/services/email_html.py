@@ -15,7 +15,7 @@ LINK_FIELDS = {"link", "decline_link"}
 
 FONT = "font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1f2933;"
 PARAGRAPH = "margin:0 0 16px;font-size:16px;line-height:1.5;"
-LINK = "color:#0b5394;text-decoration:underline;"
+LINK = "color:#0b5394;text-decoration:underline;word-break:break-all;"
 BUTTON = (
     "display:inline-block;padding:12px 24px;font-family:Arial,Helvetica,sans-serif;"
     "font-size:18px;font-weight:bold;line-height:1.3;color:#ffffff;background:#0b5394;"
