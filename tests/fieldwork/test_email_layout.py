@@ -10,9 +10,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from responses.fieldwork.services import emails
+from responses.fieldwork.services import deliveries, emails
 from responses.links import invitation_decline_url, invitation_url
-from responses.models import AuditEvent, EmailDelivery
+from responses.models import AuditEvent, EmailDelivery, Invitation
 from tests.factories import research_url as url
 
 pytestmark = pytest.mark.django_db
@@ -204,3 +204,16 @@ def test_email_test_refuses_an_unknown_kind_and_an_account_without_address(
     assert emails.ERROR_NO_OWN_ADDRESS in response.content.decode()
     assert mail.outbox == []
     assert not AuditEvent.objects.filter(action="emails.test_sent").exists()
+
+
+def test_sent_invitation_carries_the_headers_and_both_parts(
+    fielded, invitation, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries.invitations_send(survey=fielded, invitations=Invitation.objects.all())
+    [message] = mail.outbox
+    assert message.from_email.startswith("Centre for AI Governance <")
+    assert message.reply_to == ["Rita Researcher <rita@example.org>"]
+    assert message.extra_headers["List-Unsubscribe"] == f"<{invitation_decline_url(invitation)}>"
+    html = message.alternatives[0].content
+    assert EmailParts(html).links.count(invitation_url(invitation)) == 2

@@ -264,3 +264,12 @@ def test_quiet_days_are_saved_from_the_email_settings(researcher_client, survey)
     assert response.status_code == 200
     survey.refresh_from_db()
     assert survey.reminder_quiet_days == 5
+
+
+def test_remind_of_one_expert_emailed_recently_says_why_nothing_went(
+    researcher_client, invited, invitation
+):
+    action = url("invitation_action", invited, invitation.pk, "remind")
+    page = researcher_client.post(action, follow=True).content.decode()
+    assert "No reminder queued: 1 of the selected experts were emailed in the last 3" in page
+    assert not EmailDelivery.objects.filter(kind="reminder").exists()

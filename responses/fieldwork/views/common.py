@@ -11,6 +11,10 @@ MESSAGE_WAITING = (
     "No new email queued: {count} email(s) to the selected experts are queued already and go "
     "out when the worker takes them."
 )
+MESSAGE_QUIET = (
+    "No reminder queued: {count} of the selected experts were emailed in the last {days} "
+    "day(s), the survey's quiet days (set on the Emails and reminders page)."
+)
 MESSAGE_BAD_ACTION = "Choose an action."
 MESSAGE_SCHEDULED = (
     "Scheduled for {when}. It goes then to those of the chosen experts who can still be "

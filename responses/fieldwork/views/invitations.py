@@ -28,6 +28,7 @@ from .common import (
     MESSAGE_NOTHING,
     MESSAGE_QUEUED,
     MESSAGE_QUEUED_LATER,
+    MESSAGE_QUIET,
     MESSAGE_RESENT,
     MESSAGE_SCHEDULE_CANCELLED,
     MESSAGE_SCHEDULED,
@@ -94,7 +95,12 @@ def _bulk_run(request, survey, action, targets) -> str:
             return MESSAGE_QUEUED.format(count=count)
         kind = EmailDelivery.Kind.INVITATION if action == "send" else EmailDelivery.Kind.REMINDER
         waiting = selectors.deliveries_waiting_count(targets, kind=kind)
-        return MESSAGE_WAITING.format(count=waiting) if waiting else MESSAGE_NOTHING
+        if waiting:
+            return MESSAGE_WAITING.format(count=waiting)
+        quiet = mass.mass_preview(survey=survey, action=action, invitations=targets).quiet
+        if quiet:
+            return MESSAGE_QUIET.format(count=quiet, days=survey.reminder_quiet_days)
+        return MESSAGE_NOTHING
     if action == "bounce":
         reason = request.POST.get("reason", "")
         count = lifecycle.invitations_mark_bounced(
