@@ -5,12 +5,15 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from responses.fieldwork import tasks
 from responses.fieldwork.services import deliveries, emails, mass, reminders
 from responses.models import AuditEvent, EmailDelivery, Invitation, ScheduledSend, Survey
 from tests.factories import research_url as url
+from tests.fieldwork.test_dashboard import bulk_invitations
 
 pytestmark = pytest.mark.django_db
 
@@ -273,3 +276,17 @@ def test_remind_of_one_expert_emailed_recently_says_why_nothing_went(
     page = researcher_client.post(action, follow=True).content.decode()
     assert "No reminder queued: 1 of the selected experts were emailed in the last 3" in page
     assert not EmailDelivery.objects.filter(kind="reminder").exists()
+
+
+@pytest.mark.parametrize("action", ["send", "remind", "revoke"])
+def test_bulk_confirmation_keeps_a_constant_query_count(researcher_client, survey, action):
+    data = {"action": action, "scope": "filtered"}
+    sent = timezone.now() - timedelta(days=5) if action == "remind" else None
+    bulk_invitations(survey, 10, sector="academia", sent_at=sent)
+    with CaptureQueriesContext(connection) as few:
+        assert researcher_client.post(url("invitations_bulk", survey), data).status_code == 200
+    bulk_invitations(survey, 2000, prefix="more", sector="", sent_at=sent)
+    with CaptureQueriesContext(connection) as many:
+        page = researcher_client.post(url("invitations_bulk", survey), data)
+    assert '<strong class="count">2010</strong>' in page.content.decode()
+    assert len(many) == len(few)
