@@ -1,6 +1,7 @@
 """Mass actions: send, remind and revoke show whom they affect before anything happens; sends
 scheduled for later go out once; reminders skip anyone emailed in the quiet days."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -290,3 +291,29 @@ def test_bulk_confirmation_keeps_a_constant_query_count(researcher_client, surve
         page = researcher_client.post(url("invitations_bulk", survey), data)
     assert '<strong class="count">2010</strong>' in page.content.decode()
     assert len(many) == len(few)
+
+
+def test_scheduled_send_run_by_two_beats_at_once_queues_once(
+    transactional_db, postgres, survey, researcher, invitation, other_invitation
+):
+    scheduled = schedule(survey, researcher)
+    due = timezone.now() + timedelta(hours=2)
+    barrier = threading.Barrier(2)
+    queued = []
+
+    def run():
+        try:
+            barrier.wait()
+            queued.append(mass.scheduled_sends_due_run(now=due))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(queued) == [0, 2]
+    assert EmailDelivery.objects.filter(kind="invitation").count() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "bob@example.org"]
+    assert ScheduledSend.objects.get(pk=scheduled.pk).queued == 2
