@@ -65,7 +65,8 @@ def test_worker_runs_scheduled_reminders_task(mail_dir, celery_worker, survey, i
 
     survey.reminder_days = [1]
     survey.save()
-    Invitation.objects.update(sent_at=timezone.now() - timedelta(days=2))
+    # Invited four days ago: the first reminder is due, and the quiet days (3) are over.
+    Invitation.objects.update(sent_at=timezone.now() - timedelta(days=4))
     tasks.reminders_due_task.delay()
     assert wait_for(lambda: Invitation.objects.get().reminders_sent == 1)
     tasks.reminders_due_task.delay()
