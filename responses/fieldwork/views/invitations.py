@@ -143,7 +143,9 @@ def invitations_bulk(request, survey):
     return redirect(back)
 
 
-def _bulk_confirm_page(request, survey, action, targets, form, back, status=200):
+def _bulk_confirm_page(request, survey, action, targets, form, back):
+    """The confirmation step (200), or its time refused (400): nothing has changed."""
+    confirmed = request.POST.get("confirmed") == "1"
     context = {
         "preview": mass.mass_preview(survey=survey, action=action, invitations=targets),
         "action": action,
@@ -151,12 +153,12 @@ def _bulk_confirm_page(request, survey, action, targets, form, back, status=200)
         "scope": request.POST.get("scope", "selected"),
         "ids": request.POST.getlist("ids"),
         "filters": _filters(request.POST),
-        "send_at_form": form if form.is_bound and request.POST.get("confirmed") else SendAtForm(),
+        "send_at_form": form if confirmed else SendAtForm(),
         "schedulable": action in mass.SCHEDULED_ACTIONS,
         "back": back,
         "timezone": timezone.get_current_timezone_name(),
     }
-    status = 400 if form.is_bound and form.errors else status
+    status = 400 if confirmed and form.errors else 200
     return render_page(request, "bulk_confirm.html", survey, status=status, **context)
 
 
