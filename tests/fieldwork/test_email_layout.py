@@ -217,3 +217,11 @@ def test_sent_invitation_carries_the_headers_and_both_parts(
     assert message.extra_headers["List-Unsubscribe"] == f"<{invitation_decline_url(invitation)}>"
     html = message.alternatives[0].content
     assert EmailParts(html).links.count(invitation_url(invitation)) == 2
+
+
+def test_email_preview_without_experts_still_offers_a_test_email(researcher_client, survey):
+    page = researcher_client.get(url("email_preview", survey)).content.decode()
+    assert "Import experts first" in page
+    assert "Send a test invitation to me (rita@example.org)" in page
+    researcher_client.post(url("email_test", survey), {"kind": "reminder"})
+    assert [m.subject for m in mail.outbox] == ["[Test] Reminder: AGI safety and governance"]

@@ -57,6 +57,7 @@ def email_preview(request, survey):
     invitation = _preview_invitation(survey, email)
     not_found = bool(email) and invitation is None
     context = {"email": email, "invitation": invitation, "not_found": not_found}
+    context["kinds"] = KINDS.items()
     if invitation is not None:
         context["previews"] = [
             (kind, label, emails.email_render(invitation=invitation, kind=kind))
