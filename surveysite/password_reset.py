@@ -7,14 +7,12 @@ counted, per address (3 an hour) and per client (10 an hour), in surveysite/thro
 either, the page answers 429 with Retry-After and sends nothing, so the form cannot be used to
 flood a mailbox. The link is built on SITE_URL, not on the request's Host header."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
-from django.utils import timezone
 
+from .signin import throttled_message
 from .throttle import Throttle, failure_count, throttled_for
 
 ERROR_THROTTLED = (
@@ -58,15 +56,10 @@ class PasswordResetView(auth_views.PasswordResetView):
             return super().post(request, *args, **kwargs)
         form = self.get_form()
         form.is_valid()
-        form.add_error(None, throttled_message(wait))
+        form.add_error(None, throttled_message(wait, ERROR_THROTTLED))
         response = self.render_to_response(self.get_context_data(form=form), status=429)
         response["Retry-After"] = str(wait)
         return response
-
-
-def throttled_message(seconds: int) -> str:
-    until = timezone.localtime(timezone.now() + timedelta(seconds=seconds))
-    return ERROR_THROTTLED.format(minutes=-(-seconds // 60), until=until.strftime("%H:%M %Z"))
 
 
 password_reset = PasswordResetView.as_view()

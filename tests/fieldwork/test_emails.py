@@ -16,17 +16,6 @@ from . import backends
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def send(django_capture_on_commit_callbacks):
-    """Run a service and then its on-commit callbacks, as a real request would."""
-
-    def run(function, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(**kwargs)
-
-    return run
-
-
 def test_email_render_merges_every_field_in_text_and_html(invitation):
     survey = invitation.survey
     survey.closes_at = timezone.now() + timedelta(days=10)

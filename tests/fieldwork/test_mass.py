@@ -1,7 +1,6 @@
 """Mass actions: send, remind and revoke show whom they affect before anything happens; sends
 scheduled for later go out once; reminders skip anyone emailed in the quiet days."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -13,19 +12,11 @@ from django.utils import timezone
 from responses.fieldwork import tasks
 from responses.fieldwork.services import deliveries, emails, mass, reminders
 from responses.models import AuditEvent, EmailDelivery, Invitation, ScheduledSend, Survey
+from tests.factories import at_once
 from tests.factories import research_url as url
 from tests.fieldwork.test_dashboard import bulk_invitations
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def send(django_capture_on_commit_callbacks):
-    def run(function, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(**kwargs)
-
-    return run
 
 
 @pytest.fixture
@@ -298,21 +289,7 @@ def test_scheduled_send_run_by_two_beats_at_once_queues_once(
 ):
     scheduled = schedule(survey, researcher)
     due = timezone.now() + timedelta(hours=2)
-    barrier = threading.Barrier(2)
-    queued = []
-
-    def run():
-        try:
-            barrier.wait()
-            queued.append(mass.scheduled_sends_due_run(now=due))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    queued = at_once(lambda: mass.scheduled_sends_due_run(now=due))
     assert sorted(queued) == [0, 2]
     assert EmailDelivery.objects.filter(kind="invitation").count() == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "bob@example.org"]

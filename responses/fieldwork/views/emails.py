@@ -46,7 +46,7 @@ def _preview_invitation(survey, email: str):
     return candidates.filter(expert__email__iexact=email).first() if email else candidates.first()
 
 
-KINDS = {"invitation": "Invitation", "reminder": "Reminder"}
+KINDS = dict(emails.Kind.choices)
 
 
 @require_GET
