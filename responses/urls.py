@@ -3,15 +3,28 @@
 
 from django.urls import include, path
 
-from surveysite import signin
+from surveysite import password_reset, signin
 
 from .fieldwork import urls as fieldwork_urls
 from .results import urls as results_urls
 
-# Sign-in first: "login" and "logout" are not survey slugs (survey_create refuses them).
+# Sign-in first: "login", "logout" and "password-reset" are not survey slugs (survey_create
+# refuses them).
 sign_in = [
     path("login/", signin.research_login, name="login"),
     path("logout/", signin.research_logout, name="logout"),
+    path("password-reset/", password_reset.password_reset, name="password_reset"),
+    path("password-reset/sent/", password_reset.password_reset_done, name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        password_reset.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        password_reset.password_reset_complete,
+        name="password_reset_complete",
+    ),
 ]
 research = ([*sign_in, *results_urls.urlpatterns, *fieldwork_urls.urlpatterns], "research")
 

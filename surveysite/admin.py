@@ -6,6 +6,9 @@ from django.urls import reverse
 
 
 class AdminSite(admin.AdminSite):
+    # "View site" in the admin's header: the researcher area, where the workflow lives.
+    site_url = "/research/"
+
     def has_permission(self, request):
         user = request.user
         if request.path == reverse("admin:logout", current_app=self.name):

@@ -364,6 +364,11 @@ CELERY_BEAT_SCHEDULE["fieldwork-reminders-due"] = {
     "task": "fieldwork.reminders_due",
     "schedule": env_int("FIELDWORK_REMINDER_CHECK_SECONDS", 600),
 }
+# The sends researchers scheduled ("send at"), each made once (claimed by a conditional update).
+CELERY_BEAT_SCHEDULE["fieldwork-scheduled-sends-due"] = {
+    "task": "fieldwork.scheduled_sends_due",
+    "schedule": env_int("FIELDWORK_SCHEDULED_CHECK_SECONDS", 60),
+}
 # A delivery still 'sending' this long after its claim was left by a worker that died: the
 # sweep marks it 'unknown' (it may have gone out) and never resends it by itself. Longer than
 # a task may run, so that it never marks an email a live worker is still sending. The same

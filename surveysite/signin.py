@@ -37,10 +37,11 @@ SIGNIN_PER_CLIENT = Throttle(group="signin.client", rate="20/15m")
 SIGNIN_THROTTLES = (SIGNIN_PER_USERNAME, SIGNIN_PER_CLIENT)
 
 
-def throttled_message(seconds: int) -> str:
+def throttled_message(seconds: int, template: str = ERROR_THROTTLED) -> str:
+    """`template` with the minutes left and the time it ends (the reset page's words too)."""
     until = timezone.localtime(timezone.now() + timedelta(seconds=seconds))
     minutes = -(-seconds // 60)
-    return ERROR_THROTTLED.format(minutes=minutes, until=until.strftime("%H:%M %Z"))
+    return template.format(minutes=minutes, until=until.strftime("%H:%M %Z"))
 
 
 class SigninForm(AdminAuthenticationForm):

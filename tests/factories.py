@@ -11,6 +11,7 @@ import re
 import socket
 import ssl
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -84,6 +85,27 @@ def respond(
 
 # Statement 49 of ../shared/SURVEY.md: SD 2, sD 4, N 6, sA 13, SA 8, DK 4 (n = 37).
 STATEMENT_49 = [-2] * 2 + [-1] * 4 + [0] * 6 + [1] * 13 + [2] * 8 + [-88] * 4
+
+
+def at_once(function, *, count: int = 2) -> list:
+    """What `function` returns when `count` threads call it at the same moment, each on its
+    own database connection (closed after): for claims that must win once."""
+    barrier = threading.Barrier(count)
+    results = []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(function())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
 def research_url(name, survey, *args):

@@ -17,12 +17,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from responses.fieldwork.services.experts import experts_parse, invitation_create
 from responses.fieldwork.services.lifecycle import invitation_regenerate_link, survey_create
 from responses.fieldwork.services.staging import import_stage
 from responses.links import link_secret
-from responses.models import EmailDelivery
+from responses.models import EmailDelivery, ScheduledSend
 from responses.results.services.snapshots import recompute_job_create, snapshot_refresh
 from tests.factories import respond
 
@@ -109,12 +110,22 @@ ROUTES = {
     # Sign-in pages are for everyone; signing out is harmless for anyone.
     "research/login/": both(plain(EVERYONE), "research:login"),
     "research/logout/": post(plain(EVERYONE), "research:logout"),
+    "research/password-reset/": both(plain(EVERYONE), "research:password_reset"),
+    "research/password-reset/sent/": get(plain(EVERYONE), "research:password_reset_done"),
+    "research/password-reset/<uidb64>/<token>/": both(
+        lambda cast: [Fill({"uidb64": "MQ", "token": "set-password"}, EVERYONE)],
+        "research:password_reset_confirm",
+    ),
+    "research/password-reset/done/": get(plain(EVERYONE), "research:password_reset_complete"),
     "admin/login/": both(plain(EVERYONE), "admin:login"),
     "research/": get(plain(STAFF), "research:surveys"),
     "research/<slug:slug>/": get(research(), "research:dashboard"),
     "research/<slug:slug>/figures/": get(research(), "research:dashboard_figures"),
     "research/<slug:slug>/invitations/": get(research(), "research:invitations"),
     "research/<slug:slug>/invitations/bulk/": post(research(), "research:invitations_bulk"),
+    "research/<slug:slug>/invitations/scheduled/<int:scheduled_id>/cancel/": post(
+        research("scheduled_id"), "research:scheduled_send_cancel"
+    ),
     "research/<slug:slug>/invitations/export.csv": get(research(), "research:invitations_csv"),
     "research/<slug:slug>/invitations/export.xlsx": get(research(), "research:invitations_xlsx"),
     "research/<slug:slug>/invitations/<int:pk>/": get(research("pk"), "research:invitation"),
@@ -158,6 +169,10 @@ ROUTES = {
     "research/<slug:slug>/translations/<str:language>/": both(
         research(), path="/research/{slug}/translations/de/"
     ),
+    "research/<slug:slug>/emails/preview/<slug:kind>.html": get(
+        research(), path="/research/{slug}/emails/preview/invitation.html"
+    ),
+    "research/<slug:slug>/emails/test/": post(research(), "research:email_test"),
     "research/<slug:slug>/open/": post(research(), "research:open"),
     "research/<slug:slug>/close/": post(research(), "research:close"),
     "research/<slug:slug>/anonymise/": both(research(), "research:anonymise"),
@@ -283,12 +298,16 @@ def _survey_objects(survey, invitation, owner, newcomer: str) -> dict:
     upload = f"name,email,sector,affiliation\n{newcomer},{survey.slug}@example.org,academia,\n"
     parsed = experts_parse(survey=survey, data=upload.encode(), filename="list.csv")
     staged = import_stage(survey=survey, parsed=parsed, filename="list.csv", actor=owner)
+    scheduled = ScheduledSend.objects.create(
+        survey=survey, kind="invitation", send_at=timezone.now(), invitation_ids=[invitation.pk]
+    )
     return {
         "slug": survey.slug,
         "pk": invitation.pk,
         "action": "revoke",
         "delivery_id": delivery.pk,
         "job_id": staged.pk,
+        "scheduled_id": scheduled.pk,
         "recompute_job": recompute_job_create(survey=survey, actor=owner).pk,
     }
 

@@ -8,6 +8,7 @@ from ..uploads import MAX_UPLOAD_BYTES
 from .services.lifecycle import ERROR_CONFIRM_REASONS
 
 ERROR_DAYS_FORMAT = "Write the days as whole numbers separated by commas, for example: 7, 14"
+ERROR_SEND_AT_FORMAT = "Enter the date and time as YYYY-MM-DD HH:MM."
 
 
 class ExpertUploadForm(forms.Form):
@@ -43,6 +44,14 @@ class EmailTemplatesForm(forms.Form):
     )
     reminder_max = forms.IntegerField(
         label="Maximum number of automatic reminders", min_value=0, max_value=10
+    )
+    reminder_quiet_days = forms.IntegerField(
+        label="Skip experts emailed in the last this many days",
+        min_value=0,
+        max_value=60,
+        required=False,
+        help_text="Reminders, by hand and automatic, skip anyone invited or reminded this "
+        "recently. 0 for no pause.",
     )
 
     def clean_reminder_days(self):
@@ -161,3 +170,15 @@ class TranslationForm(forms.Form):
             (pk, self.cleaned_data[f"title_{pk}"], self.cleaned_data[f"text_{pk}"])
             for pk in self.statement_ids
         ]
+
+
+class SendAtForm(forms.Form):
+    """The confirmation step's choice: now, or at a time (the site's time zone)."""
+
+    send_at = forms.DateTimeField(
+        label="Or send at (date and time)",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": ERROR_SEND_AT_FORMAT},
+    )

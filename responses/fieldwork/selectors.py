@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from ..access import surveys_for_user
 from ..choices import SECTOR_GROUPS, STATE_LABELS, STATED_SECTORS
-from ..models import Answer, AuditEvent, EmailDelivery, Invitation
+from ..models import Answer, AuditEvent, EmailDelivery, Invitation, ScheduledSend
 from ..models import Response as SurveyResponse
 
 # One state per invitation; the first that applies wins. A submission stays a submission
@@ -421,3 +421,11 @@ def respondent_timeline(invitation, response) -> list[Moment]:
 
 def test_invitation_count(survey) -> int:
     return Invitation.objects.filter(survey=survey, is_test=True).count()
+
+
+def scheduled_sends(survey, *, recent: int = 10) -> list:
+    """The survey's sends still to come, then the last few made or cancelled."""
+    rows = ScheduledSend.objects.filter(survey=survey).select_related("created_by")
+    pending = list(rows.filter(status=ScheduledSend.Status.PENDING).order_by("send_at", "pk"))
+    past = rows.exclude(status=ScheduledSend.Status.PENDING).order_by("-send_at", "-pk")
+    return pending + list(past[:recent])

@@ -1,6 +1,7 @@
 """Tasks of the fieldwork, thin: keyword-only *_id arguments, a stable name, one service call
 each: invitation and reminder emails, sweeping the ones whose task or worker was lost,
-scheduled reminders, closing surveys on their date, deleting expired staged expert lists."""
+scheduled reminders and sends, closing surveys on their date, deleting expired staged
+expert lists."""
 
 import contextlib
 import smtplib
@@ -10,7 +11,7 @@ from django.core.mail import get_connection
 
 from ..broker import BrokerUnavailable, publish
 from ..models import EmailDelivery
-from .services import deliveries, lifecycle, reminders, staging
+from .services import deliveries, lifecycle, mass, reminders, staging
 
 MAX_RETRIES = deliveries.MAX_RETRIES
 retry_countdown = deliveries.retry_countdown
@@ -72,6 +73,11 @@ def deliveries_sweep_task() -> dict:
 @shared_task(name="fieldwork.reminders_due")
 def reminders_due_task() -> int:
     return reminders.reminders_due_send()
+
+
+@shared_task(name="fieldwork.scheduled_sends_due")
+def scheduled_sends_due_task() -> int:
+    return mass.scheduled_sends_due_run()
 
 
 @shared_task(name="fieldwork.surveys_close_due")

@@ -11,6 +11,11 @@ urlpatterns = [
     path("<slug:slug>/invitations/", invitations.invitations, name="invitations"),
     path("<slug:slug>/invitations/bulk/", invitations.invitations_bulk, name="invitations_bulk"),
     path(
+        "<slug:slug>/invitations/scheduled/<int:scheduled_id>/cancel/",
+        invitations.scheduled_send_cancel,
+        name="scheduled_send_cancel",
+    ),
+    path(
         "<slug:slug>/invitations/export.csv",
         invitations.invitations_export,
         {"fmt": "csv"},
@@ -72,6 +77,12 @@ urlpatterns = [
         translations.translation_edit,
         name="translation_edit",
     ),
+    path(
+        "<slug:slug>/emails/preview/<slug:kind>.html",
+        emails.email_preview_html,
+        name="email_preview_html",
+    ),
+    path("<slug:slug>/emails/test/", emails.email_test_send, name="email_test"),
     path("<slug:slug>/open/", surveys.survey_open, name="open"),
     path("<slug:slug>/close/", surveys.survey_close, name="close"),
     path("<slug:slug>/anonymise/", surveys.survey_anonymise, name="anonymise"),

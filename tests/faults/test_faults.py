@@ -91,6 +91,7 @@ def test_redis_killed_then_frozen_while_experts_answer_and_a_researcher_sends(
     experts = [Expert(site.url, secret) for secret in seeded["secrets"]]
     researcher = researcher_for(site.url, seeded)
     bulk = f"/research/{seeded['survey']}/invitations/bulk/"
+    send = {"action": "send", "confirmed": "1"}  # past the confirmation step
     ids = seeded["invitations"]
     figures = {}  # name: (status, the page the button led to, seconds)
 
@@ -99,12 +100,12 @@ def test_redis_killed_then_frozen_while_experts_answer_and_a_researcher_sends(
     own_redis.kill()
     for expert in experts:
         expert.answer()
-    figures["killed: send 6"] = researcher.post(bulk, {"action": "send", "ids": ids[:6]})
+    figures["killed: send 6"] = researcher.post(bulk, send | {"ids": ids[:6]})
     own_redis.start()  # back empty, on the same port; the site's connections are stale
     own_redis.freeze()
     for expert in experts:
         expert.answer()
-    figures["frozen: send 6 more"] = researcher.post(bulk, {"action": "send", "ids": ids[6:]})
+    figures["frozen: send 6 more"] = researcher.post(bulk, send | {"ids": ids[6:]})
     recompute = f"/research/{seeded['survey']}/results/recompute/"
     figures["frozen: recompute"] = researcher.post(recompute, {})
     own_redis.thaw()

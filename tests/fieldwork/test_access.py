@@ -132,7 +132,7 @@ def test_invitation_of_another_survey_is_not_found_through_mine(
     path = reverse("research:invitation_action", args=[survey.slug, foreign.pk, "revoke"])
     assert client.post(path).status_code == 404
     bulk = reverse("research:invitations_bulk", args=[survey.slug])
-    client.post(bulk, {"action": "revoke", "ids": [foreign.pk]})
+    client.post(bulk, {"action": "revoke", "ids": [foreign.pk], "confirmed": "1"})
     assert Invitation.objects.get(pk=foreign.pk).revoked_at is None
 
 

@@ -234,14 +234,15 @@ def test_bulk_revoke_selected_and_unknown_action(
         bulk, {"action": "explode", "ids": [invitation.pk]}, follow=True
     )
     assert "Choose an action." in response.content.decode()
-    researcher_client.post(bulk, {"action": "revoke", "ids": [invitation.pk]})
+    researcher_client.post(bulk, {"action": "revoke", "ids": [invitation.pk], "confirmed": "1"})
     assert list(Invitation.objects.filter(revoked_at__isnull=False)) == [invitation]
 
 
 @pytest.mark.parametrize("bad", ["²", "9223372036854775808", "-1", "x"])
 def test_bulk_ignores_ids_that_are_no_invitation(researcher_client, survey, invitation, bad):
     bulk = url("invitations_bulk", survey)
-    response = researcher_client.post(bulk, {"action": "revoke", "ids": [bad, invitation.pk]})
+    data = {"action": "revoke", "ids": [bad, invitation.pk], "confirmed": "1"}
+    response = researcher_client.post(bulk, data)
     assert response.status_code == 302
     assert list(Invitation.objects.filter(revoked_at__isnull=False)) == [invitation]
 
@@ -257,7 +258,7 @@ def test_bulk_send_all_matching_filter(
     with django_capture_on_commit_callbacks(execute=True):
         researcher_client.post(
             url("invitations_bulk", survey),
-            {"action": "send", "scope": "filtered", "state": "not_sent"},
+            {"action": "send", "scope": "filtered", "state": "not_sent", "confirmed": "1"},
         )
     assert sorted(m.to[0] for m in mailoutbox) == ["alice@example.org", "bob@example.org"]
 

@@ -27,7 +27,8 @@ def said(response):
 
 def send_all(client, survey, **options):
     path = research_url("invitations_bulk", survey)
-    return client.post(path, {"action": "send", "scope": "filtered"}, **options)
+    data = {"action": "send", "scope": "filtered", "confirmed": "1"}
+    return client.post(path, data, **options)
 
 
 def test_send_with_the_broker_down_keeps_the_emails_and_says_they_will_go_out(
@@ -179,6 +180,7 @@ def test_batch_writes_each_outcome_before_the_next_email(survey, many_invitation
 def test_reminder_outcome_is_written_as_it_goes_out(
     survey, invitation, django_capture_on_commit_callbacks
 ):
+    survey.reminder_quiet_days = 0  # reminded at once
     with django_capture_on_commit_callbacks(execute=True):
         deliveries.invitations_send(survey=survey, invitations=Invitation.objects.all())
     reminders.reminders_send(survey=survey, invitations=Invitation.objects.all())
@@ -238,6 +240,7 @@ def test_every_email_of_a_batch_is_written_down_alike(
     with django_capture_on_commit_callbacks(execute=kind == "reminder"):
         deliveries.invitations_send(survey=survey, invitations=Invitation.objects.all())
     if kind == "reminder":
+        survey.reminder_quiet_days = 0  # reminded at once
         reminders.reminders_send(survey=survey, invitations=Invitation.objects.all())
     ids = list(EmailDelivery.objects.filter(kind=kind).order_by("pk").values_list("pk", flat=True))
     assert deliveries.deliveries_send(delivery_ids=ids).sent == 2

@@ -128,7 +128,7 @@ def test_unknown_delivery_is_never_claimed_again(
 
 
 def test_unknown_invitation_gets_no_reminder(unknown, survey, django_capture_on_commit_callbacks):
-    survey.reminder_days = [1]
+    survey.reminder_days, survey.reminder_quiet_days = [1], 0
     survey.save()
     with django_capture_on_commit_callbacks(execute=True):
         later = timezone.now() + timedelta(days=2)
@@ -142,7 +142,7 @@ def test_unknown_invitation_gets_no_reminder(unknown, survey, django_capture_on_
 def unknown_reminder(survey, invitation, timeout, django_capture_on_commit_callbacks):
     """Alice was invited (reminders 1 and 3 days later); her first reminder went to a worker
     killed while sending it, and the sweep has marked it unknown."""
-    survey.reminder_days = [1, 3]
+    survey.reminder_days, survey.reminder_quiet_days = [1, 3], 0
     survey.save()
     with django_capture_on_commit_callbacks(execute=True):
         deliveries.invitations_send(survey=survey, invitations=Invitation.objects.all())

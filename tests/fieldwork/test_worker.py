@@ -1,16 +1,15 @@
 """With a real Celery worker on Redis and PostgreSQL, and real concurrency."""
 
-import threading
 import time
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from responses.fieldwork import tasks
 from responses.fieldwork.services import deliveries
 from responses.fieldwork.services.experts import invitation_create
 from responses.models import AuditEvent, EmailDelivery, Invitation
+from tests.factories import at_once
 
 
 def wait_for(condition, timeout=30.0):
@@ -65,7 +64,8 @@ def test_worker_runs_scheduled_reminders_task(mail_dir, celery_worker, survey, i
 
     survey.reminder_days = [1]
     survey.save()
-    Invitation.objects.update(sent_at=timezone.now() - timedelta(days=2))
+    # Invited four days ago: the first reminder is due, and the quiet days (3) are over.
+    Invitation.objects.update(sent_at=timezone.now() - timedelta(days=4))
     tasks.reminders_due_task.delay()
     assert wait_for(lambda: Invitation.objects.get().reminders_sent == 1)
     tasks.reminders_due_task.delay()
@@ -100,21 +100,7 @@ def test_delivery_claimed_by_two_threads_at_once_sends_one_email(
 ):
     EmailDelivery.objects.create(invitation=invitation, kind="invitation")
     delivery = EmailDelivery.objects.get()
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def run():
-        try:
-            barrier.wait()
-            outcomes.append(deliveries.delivery_send(delivery_id=delivery.pk))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(lambda: deliveries.delivery_send(delivery_id=delivery.pk))
     assert sorted(outcomes) == ["sent", "skipped"]
     assert len(mail.outbox) == 1
     assert EmailDelivery.objects.get().attempts == 1

@@ -29,7 +29,7 @@ from ...broker import publish_after_commit
 from ...models import AuditEvent, EmailDelivery, Invitation, Survey
 from ...respondent.selectors import survey_is_open
 from . import outcomes
-from .emails import ERROR_NOT_OPEN, EmailError, email_render
+from .emails import ERROR_NOT_OPEN, EmailError, email_message, email_render
 
 Kind = EmailDelivery.Kind
 Status = EmailDelivery.Status
@@ -109,14 +109,18 @@ def deliveries_create(kind: str, pairs: list[tuple[int, int]]) -> list[int]:
     return [pk for pk, invitation_id, number in rows if (invitation_id, number) in wanted]
 
 
+def invitations_sendable(*, survey: Survey, invitations):
+    """Those of `invitations` an invitation would go to: not yet invited, still active."""
+    return invitations.filter(ACTIVE, survey=survey, sent_at__isnull=True)
+
+
 @transaction.atomic
 def invitations_send(*, survey: Survey, invitations, actor=None) -> int:
     """Invite the given experts not yet invited. Returns how many emails were queued."""
     if not survey_is_open(survey=survey):
         raise EmailError(ERROR_NOT_OPEN)
-    ids = list(
-        invitations.filter(ACTIVE, survey=survey, sent_at__isnull=True).values_list("pk", flat=True)
-    )
+    sendable = invitations_sendable(survey=survey, invitations=invitations)
+    ids = list(sendable.values_list("pk", flat=True))
     queued = deliveries_create(Kind.INVITATION, [(pk, 0) for pk in ids])
     if queued:
         audit_log(
@@ -228,15 +232,7 @@ def deliveries_send(*, delivery_ids: list[int], connection=None) -> BatchOutcome
 
 def _message(delivery: EmailDelivery, connection) -> EmailMultiAlternatives:
     rendered = email_render(invitation=delivery.invitation, kind=delivery.kind)
-    message = EmailMultiAlternatives(
-        subject=rendered.subject,
-        body=rendered.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[rendered.to],
-        connection=connection,
-    )
-    message.attach_alternative(rendered.html, "text/html")
-    return message
+    return email_message(rendered=rendered, connection=connection)
 
 
 def _delivery_close(delivery: EmailDelivery, status: str, error: str = "") -> None:

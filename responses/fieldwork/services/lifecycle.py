@@ -31,7 +31,7 @@ ERROR_SLUG_TAKEN = "A survey with the slug '{slug}' already exists."
 ERROR_SLUG_INVALID = "A slug may contain only lowercase letters, digits and hyphens."
 ERROR_SLUG_RESERVED = "The slug '{slug}' is an address of the research pages: choose another."
 # /research/<slug>/ would be shadowed by the research pages of these names (responses/urls.py).
-RESERVED_SLUGS = frozenset({"login", "logout"})
+RESERVED_SLUGS = frozenset({"login", "logout", "password-reset"})
 ERROR_TITLE = "A survey needs a title."
 ERROR_CLOSING_DATE = "The closing date must lie in the future."
 ERROR_NO_STATEMENTS = "The statement catalogue is empty: run the migrations first."

@@ -11,7 +11,16 @@ MESSAGE_WAITING = (
     "No new email queued: {count} email(s) to the selected experts are queued already and go "
     "out when the worker takes them."
 )
+MESSAGE_QUIET = (
+    "No reminder queued: {count} of the selected experts were emailed in the last {days} "
+    "day(s), the survey's quiet days (set on the Emails and reminders page)."
+)
 MESSAGE_BAD_ACTION = "Choose an action."
+MESSAGE_SCHEDULED = (
+    "Scheduled for {when}. It goes then to those of the chosen experts who can still be "
+    "written to; cancel it below until then."
+)
+MESSAGE_SCHEDULE_CANCELLED = "The scheduled send is cancelled: nothing goes out."
 MESSAGE_RESENT = "The email is queued again. It goes out in the background."
 MESSAGE_EXPERT_SAVED = "The expert's details are saved."
 MESSAGE_UNCHANGED = "Nothing to save: the details were unchanged."

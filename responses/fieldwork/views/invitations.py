@@ -16,11 +16,11 @@ from ...access import no_store, research_survey_view
 from ...broker import BrokerUnavailable
 from ...choices import SECTOR_GROUPS, STATE_LABELS, STATES
 from ...links import invitation_url
-from ...models import EmailDelivery
+from ...models import EmailDelivery, ScheduledSend
 from ...results.exports import writers
 from .. import selectors
-from ..forms import ExpertForm, ReasonForm
-from ..services import deliveries, emails, experts, lifecycle, reminders
+from ..forms import ExpertForm, ReasonForm, SendAtForm
+from ..services import deliveries, emails, experts, lifecycle, mass, reminders
 from .common import (
     FILTER_KEYS,
     MESSAGE_BAD_ACTION,
@@ -28,7 +28,10 @@ from .common import (
     MESSAGE_NOTHING,
     MESSAGE_QUEUED,
     MESSAGE_QUEUED_LATER,
+    MESSAGE_QUIET,
     MESSAGE_RESENT,
+    MESSAGE_SCHEDULE_CANCELLED,
+    MESSAGE_SCHEDULED,
     MESSAGE_UNCHANGED,
     MESSAGE_WAITING,
     PAGE_SIZE,
@@ -59,6 +62,7 @@ def invitations(request, survey):
         "sorts": _sort_links(filters),
         "reason_form": ReasonForm(),
         "test_count": selectors.test_invitation_count(survey),
+        "scheduled": selectors.scheduled_sends(survey),
     }
     return render_page(request, "invitations.html", survey, **context)
 
@@ -92,7 +96,12 @@ def _bulk_run(request, survey, action, targets) -> str:
             return MESSAGE_QUEUED.format(count=count)
         kind = EmailDelivery.Kind.INVITATION if action == "send" else EmailDelivery.Kind.REMINDER
         waiting = selectors.deliveries_waiting_count(targets, kind=kind)
-        return MESSAGE_WAITING.format(count=waiting) if waiting else MESSAGE_NOTHING
+        if waiting:
+            return MESSAGE_WAITING.format(count=waiting)
+        quiet = mass.mass_preview(survey=survey, action=action, invitations=targets).quiet
+        if quiet:
+            return MESSAGE_QUIET.format(count=quiet, days=survey.reminder_quiet_days)
+        return MESSAGE_NOTHING
     if action == "bounce":
         reason = request.POST.get("reason", "")
         count = lifecycle.invitations_mark_bounced(
@@ -112,6 +121,8 @@ def _bulk_run(request, survey, action, targets) -> str:
 @require_POST
 @research_survey_view
 def invitations_bulk(request, survey):
+    """Send, remind and revoke first show whom they would affect (the confirmation step,
+    which changes nothing); the confirmed post acts, now or, for a send, at a time."""
     action = request.POST.get("action", "")
     back = reverse("research:invitations", args=[survey.slug])
     query = urlencode({k: v for k, v in _filters(request.POST).items() if v})
@@ -123,8 +134,70 @@ def invitations_bulk(request, survey):
     if request.POST.get("scope") != "filtered" and not targets.exists():
         messages.error(request, emails.ERROR_NOTHING_SELECTED)
         return redirect(back)
+    if action in mass.PREVIEWED_ACTIONS:
+        form = SendAtForm(request.POST)
+        if request.POST.get("confirmed") != "1" or not form.is_valid():
+            return _bulk_confirm_page(request, survey, action, targets, form, back)
+        if request.POST.get("when") == "later" and action in mass.SCHEDULED_ACTIONS:
+            return _bulk_schedule(request, survey, action, targets, form, back)
     _run_and_say(request, survey, action, targets)
     return redirect(back)
+
+
+def _bulk_confirm_page(request, survey, action, targets, form, back):
+    """The confirmation step (200), or its time refused (400): nothing has changed."""
+    confirmed = request.POST.get("confirmed") == "1"
+    context = {
+        "preview": mass.mass_preview(survey=survey, action=action, invitations=targets),
+        "action": action,
+        "verb": BULK_VERBS[action],
+        "scope": request.POST.get("scope", "selected"),
+        "ids": request.POST.getlist("ids"),
+        "filters": _filters(request.POST),
+        "send_at_form": form if confirmed else SendAtForm(),
+        "schedulable": action in mass.SCHEDULED_ACTIONS,
+        "back": back,
+        "timezone": timezone.get_current_timezone_name(),
+    }
+    status = 400 if confirmed and form.errors else 200
+    return render_page(request, "bulk_confirm.html", survey, status=status, **context)
+
+
+def _bulk_schedule(request, survey, action, targets, form, back):
+    send_at = form.cleaned_data["send_at"]
+    if send_at is None:
+        form.add_error("send_at", mass.ERROR_SEND_AT_MISSING)
+        return _bulk_confirm_page(request, survey, action, targets, form, back)
+    try:
+        mass.scheduled_send_create(
+            survey=survey, action=action, invitations=targets, send_at=send_at, actor=request.user
+        )
+    except emails.EmailError as error:
+        form.add_error("send_at", str(error))
+        return _bulk_confirm_page(request, survey, action, targets, form, back)
+    when = timezone.localtime(send_at)
+    messages.success(request, MESSAGE_SCHEDULED.format(when=f"{when:%d %b %Y %H:%M %Z}"))
+    return redirect(back)
+
+
+BULK_VERBS = {
+    "send": "Send the invitation",
+    "remind": "Send a reminder",
+    "revoke": "Revoke the link",
+}
+
+
+@require_POST
+@research_survey_view
+def scheduled_send_cancel(request, survey, scheduled_id):
+    get_object_or_404(ScheduledSend, pk=scheduled_id, survey=survey)
+    try:
+        mass.scheduled_send_cancel(survey=survey, scheduled_id=scheduled_id, actor=request.user)
+    except emails.EmailError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, MESSAGE_SCHEDULE_CANCELLED)
+    return redirect("research:invitations", survey.slug)
 
 
 def _run_and_say(request, survey, action, targets) -> None:
