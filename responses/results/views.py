@@ -1,5 +1,6 @@
 """The researcher's results pages: the latest snapshot, its charts, exports and recomputes."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -44,7 +45,7 @@ def _sorted_rows(rows: list[dict], sort: str) -> list[dict]:
 @research_survey_view
 @no_store
 def results(request, survey):
-    snapshot = selectors.snapshot_latest(survey=survey)
+    snapshot = snapshots.snapshot_current(survey=survey)
     sort = request.GET.get("sort", "number")
     if sort not in TABLE_SORTS:
         sort = "number"
@@ -53,6 +54,8 @@ def results(request, survey):
         "snapshot": snapshot,
         "sort": sort,
         "sort_labels": TABLE_SORT_LABELS,
+        "refresh_has_worker": snapshots.refresh_has_worker(),
+        "refresh_seconds": settings.RESULTS_REFRESH_SECONDS,
     }
     if snapshot is not None:
         tables = snapshot.tables
