@@ -19,7 +19,19 @@ TABS = [
     ),
     ("import", "Import experts", {"import", "import_preview", "import_confirm"}),
     ("emails", "Emails and reminders", {"emails", "email_preview"}),
-    ("results", "Results", {"results", "results_job", "results_recompute"}),
+    (
+        "results",
+        "Results",
+        {
+            "results",
+            "results_job",
+            "results_recompute",
+            "results_methods",
+            "results_methods_export",
+            "results_bundle",
+            "results_statement",
+        },
+    ),
     ("audit", "Audit log", {"audit"}),
 ]
 SWITCHER_SIZE = 25

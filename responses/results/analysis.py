@@ -315,6 +315,7 @@ def _group_row(i: int, statement: dict, keys, figures, chi, mwu) -> dict:
             "mean": _clean(figures["mean"][g, i]),
             "se": _clean(figures["se"][g, i]),
             "total_agree_pct": _clean(figures["total_agree_pct"][g, i]),
+            "counts": {name: int(figures[name][g, i]) for name in OPTION_NAMES},
         }
         for g, key in enumerate(keys)
     }

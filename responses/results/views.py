@@ -4,12 +4,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
 from ..access import no_store, research_survey_view
 from ..broker import BrokerUnavailable
-from . import charts, selectors
-from .exports import registry
+from . import charts, methods_report, pages, selectors
+from .exports import bundle, methods_text, registry
 from .services import snapshots
 
 MESSAGE_RECOMPUTE_LATER = (
@@ -128,3 +129,65 @@ def results_export(request, survey, key: str):
     filename = registry.export_filename(key=key, slug=survey.slug)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _methods(survey) -> tuple[list[dict], bytes, bytes]:
+    sections = methods_text.methods_sections(methods_report.methods_report(survey=survey))
+    html = render_to_string(
+        "research/results/methods_export.html", {"survey": survey, "sections": sections}
+    )
+    return sections, methods_text.methods_markdown(survey.title, sections), html.encode()
+
+
+def _attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@research_survey_view
+@no_store
+def results_methods(request, survey):
+    sections = methods_text.methods_sections(methods_report.methods_report(survey=survey))
+    context = {"survey": survey, "sections": sections}
+    return render(request, "research/results/methods.html", context)
+
+
+METHODS_FORMATS = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
+
+
+@require_GET
+@research_survey_view
+@no_store
+def results_methods_export(request, survey, fmt: str):
+    if fmt not in METHODS_FORMATS:
+        raise Http404("No such format")
+    _, markdown, html = _methods(survey)
+    body = markdown if fmt == "md" else html
+    return _attachment(body, METHODS_FORMATS[fmt], f"{survey.slug}-methods.{fmt}")
+
+
+@require_GET
+@research_survey_view
+@no_store
+def results_bundle(request, survey):
+    snapshot = snapshots.snapshot_current(survey=survey)
+    if snapshot is None:
+        raise Http404("No results computed yet")
+    _, markdown, html = _methods(survey)
+    body = bundle.bundle_bytes(
+        survey=survey, snapshot=snapshot, methods_md=markdown, methods_html=html
+    )
+    return _attachment(body, "application/zip", f"{survey.slug}-replication.zip")
+
+
+@require_GET
+@research_survey_view
+@no_store
+def results_statement(request, survey, number: int):
+    snapshot = snapshots.snapshot_current(survey=survey)
+    page = pages.statement_page(snapshot.tables, number) if snapshot else None
+    if page is None:
+        raise Http404("No such statement")
+    return render(request, "research/results/statement.html", {"survey": survey, **page})

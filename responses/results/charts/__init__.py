@@ -6,15 +6,16 @@ what they share (gridlines behind the bars, wrapped titles, axis titles, the cap
 and the source, the legend in the bars' order); statements.py the per-statement charts,
 groups.py the group views', render.py the SVG and PNG writers."""
 
+from ..pages import distribution_bars
 from .base import COLOURS, LABELS, PAPER_ORDER, SORTS, Chart, sorted_statements
 from .groups import group_means
 from .render import png, svg
-from .statements import diverging, extremes, means, most, stacked
+from .statements import distribution, diverging, extremes, means, most, stacked
 
 __all__ = [
     "COLOURS", "LABELS", "PAPER_ORDER", "SORTS", "Chart", "all_charts", "chart_by_name",
-    "diverging", "extremes", "group_means", "means", "most", "png", "sorted_statements",
-    "stacked", "svg",
+    "distribution", "diverging", "extremes", "group_means", "means", "most", "png",
+    "sorted_statements", "stacked", "statement_chart", "svg",
 ]  # fmt: skip
 
 
@@ -31,7 +32,15 @@ def all_charts(tables: dict, sort: str = "number") -> list[Chart]:
     return charts
 
 
+def statement_chart(tables: dict, number: int) -> Chart | None:
+    bars = distribution_bars(tables, number)
+    return distribution(tables, number, bars) if bars else None
+
+
 def chart_by_name(tables: dict, name: str, sort: str = "number") -> Chart | None:
+    prefix = "statement-"
+    if name.startswith(prefix) and name[len(prefix) :].isdigit():
+        return statement_chart(tables, int(name[len(prefix) :]))
     for chart in all_charts(tables, sort):
         if chart.name == name:
             return chart

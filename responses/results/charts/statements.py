@@ -181,3 +181,36 @@ def most(tables: dict, key: str) -> Chart:
     chart.columns = ["Statement", "n", f"% {LABELS[key]}"]
     chart.rows = [[label(r), r["n"], pct(r[f"pct_{key}"])] for r in rows]
     return chart
+
+
+def distribution(tables: dict, number: int, bars: list[dict]) -> Chart:
+    """One statement's answers, overall and by each shown group: 100% stacked bars."""
+    row = next(r for r in tables["statements"] if r["statement"] == number)
+    chart = Chart(
+        f"statement-{number}",
+        f"Statement {label(row)}",
+        "100% stacked bars of the answers to this statement, including I don't know: all "
+        "respondents, then each group large enough to show; n beside each bar.",
+        LABEL_WIDTH + PLOT_WIDTH + 60,
+    )
+    top = legend(chart, heading(chart) + 10, PAPER_ORDER) + 14
+    layout = row_layout([bar["label"] for bar in bars], top)
+    bottom = _bottom(layout, top)
+    to_x = lambda p: LABEL_WIDTH + PLOT_WIDTH * p / 100  # noqa: E731
+    grid(chart, top, bottom, PCT_TICKS, to_x, "Share of answers (% of n)")
+    for bar, (y, height, lines) in zip(bars, layout, strict=True):
+        row_label(chart, y, height, lines)
+        x = LABEL_WIDTH
+        for key in PAPER_ORDER:
+            width = PLOT_WIDTH * bar["counts"][key] / bar["n"] if bar["n"] else 0
+            chart.rect(x, y + 2, width, height - 4, COLOURS[key])
+            x += width
+        chart.text(LABEL_WIDTH + PLOT_WIDTH + 6, y + height / 2 + 4, f"n={bar['n']}")
+    caption(chart, tables, bottom + 50, "Groups under the minimum size are withheld.")
+    chart.columns = ["Respondents", "n"] + [f"% {LABELS[k]}" for k in PAPER_ORDER]
+    chart.rows = [
+        [bar["label"], bar["n"]]
+        + [pct(100 * bar["counts"][k] / bar["n"] if bar["n"] else None) for k in PAPER_ORDER]
+        for bar in bars
+    ]
+    return chart
