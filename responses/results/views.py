@@ -95,7 +95,7 @@ def results_job(request, survey, job_id: int):
 @research_survey_view
 @no_store
 def results_chart(request, survey, name: str, fmt: str):
-    snapshot = selectors.snapshot_latest(survey=survey)
+    snapshot = snapshots.snapshot_current(survey=survey)
     sort = request.GET.get("sort", "number")
     if snapshot is None or sort not in charts.SORTS or fmt not in ("svg", "png"):
         raise Http404("No such chart")
@@ -120,7 +120,7 @@ def results_export(request, survey, key: str):
         raise Http404("No such export")
     tables = None
     if exporter.from_snapshot:
-        snapshot = selectors.snapshot_latest(survey=survey)
+        snapshot = snapshots.snapshot_current(survey=survey)
         if snapshot is None:
             raise Http404("No results computed yet")
         tables = snapshot.tables
