@@ -220,8 +220,18 @@ def test_export_latex_escapes_titles(client, researcher, computed_survey):
     client.force_login(researcher)
     response = client.get(reverse("research:results_export", args=[computed_survey.slug, "latex"]))
     text = response.content.decode()
-    assert text.startswith("\\begin{longtable}") and "\\end{longtable}" in text
-    assert text.count("\\\\") == 51  # header + 50 statements
+    assert "\\begin{longtable}" in text and "\\end{longtable}" in text
+    # caption, the header on the first page and on the next ones, 50 statements
+    assert text.count("\\\\") == 53
+
+
+def test_export_latex_has_caption_label_and_full_column_names(client, researcher, computed_survey):
+    client.force_login(researcher)
+    response = client.get(reverse("research:results_export", args=[computed_survey.slug, "latex"]))
+    text = response.content.decode()
+    assert "\\caption{Answers per statement:" in text and "\\label{tab:statements}" in text
+    assert "Strongly agree (\\%) & Somewhat agree (\\%)" in text
+    assert "I don't know (\\%) & Mean & SE" in text
 
 
 def test_export_wide_is_anonymous_and_neutralised(client, researcher, computed_survey):
