@@ -237,6 +237,12 @@ def _with_group_keys(answers: pd.DataFrame, sizes: pd.DataFrame) -> tuple:
     return answers, sizes
 
 
+def with_group_columns(sizes: pd.DataFrame) -> pd.DataFrame:
+    """A copy of respondent counts by (assigned, stated, gender) with a column per grouping."""
+    frame = sizes.copy()
+    return _with_group_keys(frame, frame)[1]
+
+
 def statement_table(counts: pd.DataFrame, statements: list[dict]) -> list[dict]:
     figures = statistics(counts.to_numpy())
     rows = []

@@ -6,7 +6,7 @@ ACCORD reporting items. Plain data; exports/methods_text.py and the templates fo
 
 from ..choices import SECTOR_GROUPS
 from ..models import Survey
-from . import methods, selectors, selectors_methods
+from . import analysis, methods, selectors, selectors_methods, suppression
 
 SECTOR_LABELS = dict([*SECTOR_GROUPS, ("", "Not assigned")])
 MISSING_DATA = [
@@ -88,14 +88,29 @@ def _dispositions(survey: Survey, rows: list[dict]) -> tuple[dict, list[dict]]:
     return overall, by_sector
 
 
+def _early_late_safe(survey: Survey) -> bool:
+    atoms = analysis.with_group_columns(selectors_methods.respondent_atoms(survey=survey))
+    withheld = analysis.withheld_by_grouping(atoms, survey.min_group_size)
+    shown = {
+        name: [key for key, _ in spec["groups"] if key not in withheld[name]]
+        for name, spec in analysis.GROUPINGS.items()
+    }
+    shown = {  # the groups large enough: withheld_by_grouping lists the others
+        name: [key for key in keys if atoms.loc[atoms[name] == key, "n"].sum() > 0]
+        for name, keys in shown.items()
+    }
+    return suppression.grouping_addable(atoms, shown, "late", [False, True], survey.min_group_size)
+
+
 def _early_late(survey: Survey) -> dict:
     statements = selectors.survey_statements(survey=survey)
     ids = [statement["id"] for statement in statements]
     early, late, early_n, late_n = selectors_methods.early_late_counts(
         survey=survey, statement_ids=ids
     )
-    # Both or neither: the overall figures minus one group give the other.
-    shown = min(early_n, late_n) >= survey.min_group_size
+    # Both or neither: the overall figures minus one group give the other. And only if,
+    # beside the results' groups, no subtraction gives a small group away.
+    shown = min(early_n, late_n) >= survey.min_group_size and _early_late_safe(survey)
     rows = methods.early_late(early, late, statements) if shown else []
     return {
         "shown": shown,

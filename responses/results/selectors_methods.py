@@ -5,11 +5,13 @@ Test invitations are left out of all of them."""
 from collections import defaultdict
 
 import numpy as np
+import pandas as pd
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 
 from ..choices import DONT_KNOW
 from ..models import Answer, EmailDelivery, Invitation, Response, Survey
 from . import methods
+from .group_keys import stated_sector
 
 VALUE_COLUMNS = [-2, -1, 0, 1, 2, DONT_KNOW]
 # Fielded: the invitation reached the expert or was tried (fieldwork/selectors.py's
@@ -127,3 +129,19 @@ def early_late_counts(*, survey: Survey, statement_ids: list[int]):
                 column = VALUE_COLUMNS.index(row["value"])
                 tables[late][position[row["statement_id"]], column] = row["n"]
     return tables[False], tables[True], sizes[False], sizes[True]
+
+
+def respondent_atoms(*, survey: Survey) -> pd.DataFrame:
+    """Submitted respondents counted by (assigned sector, stated group, gender, late): the
+    cells the suppression check of the early/late comparison needs."""
+    rows = _late_responses(survey).values_list(
+        "invitation__expert__sector", "sectors", "gender", "late"
+    )
+    frame = pd.DataFrame(
+        [
+            (assigned or "", stated_sector(sectors), gender or "", late)
+            for assigned, sectors, gender, late in rows
+        ],
+        columns=["assigned", "stated", "gender", "late"],
+    )
+    return frame.groupby(["assigned", "stated", "gender", "late"]).size().rename("n").reset_index()

@@ -171,3 +171,17 @@ def withheld_groups(
         if not keep:
             withheld[cell.grouping][cell.key] = COMPLEMENTARY
     return withheld
+
+
+def grouping_addable(
+    atoms: pd.DataFrame, shown: dict[str, list[str]], name: str, keys: list, min_size: int
+) -> bool:
+    """Whether one more grouping (column `name` of `atoms`, groups `keys`) can be published
+    beside the groups already `shown` without any subtraction recovering a small group."""
+    atoms = atoms[atoms["n"] > 0].reset_index(drop=True)
+    pairs = [(grouping, key) for grouping, group_keys in shown.items() for key in group_keys]
+    pairs += [(name, key) for key in keys]
+    cells = [_Cell(grouping, key, 0, 0) for grouping, key in pairs]
+    matrix, sizes = _classes(atoms, cells)
+    published = _published(matrix, [True] * len(cells))
+    return recoverable_small_set(published, sizes, min_size) is None

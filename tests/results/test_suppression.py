@@ -136,3 +136,22 @@ def test_suppression_in_span_finds_a_difference():
     published = np.array([[1, 1, 1], [1, 1, 0]], dtype=float)
     assert suppression.in_span(published, np.array([0, 0, 1.0]))
     assert not suppression.in_span(published, np.array([0, 1, 0.0]))
+
+
+def test_suppression_refuses_a_grouping_that_would_subtract_to_a_small_group():
+    # Late = AGI lab (6, shown) + two others: late minus AGI lab gives those two away.
+    rows = [("agi_lab", True, 6), ("academia", False, 6), ("other", True, 2)]
+    frame = pd.DataFrame(
+        [(sector, sector, "", late, n) for sector, late, n in rows],
+        columns=["assigned", "stated", "gender", "late", "n"],
+    )
+    frame = analysis.with_group_columns(frame)
+    withheld = suppression.withheld_groups(frame, KEYS, 5)
+    shown = {
+        name: [k for k in keys if k not in withheld[name] and (frame[name] == k).any()]
+        for name, keys in KEYS.items()
+    }
+    assert "agi_lab" in shown["assigned_sector"]
+    assert not suppression.grouping_addable(frame, shown, "late", [False, True], 5)
+    frame.loc[frame["assigned"] == "other", "late"] = False
+    assert suppression.grouping_addable(frame, shown, "late", [False, True], 5)

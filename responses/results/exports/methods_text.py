@@ -133,7 +133,8 @@ def _early_late(report: dict) -> dict:
         text = (
             f"Early ({data['early_n']}) and late ({data['late_n']}) respondents are not "
             f"compared: each group needs at least {report['survey'].min_group_size} "
-            "respondents (the survey's minimum group size)."
+            "respondents (the survey's minimum group size), and the comparison must not let a "
+            "reader recover a smaller group by subtraction from the results' groups."
         )
         return {
             "id": "early-late",
