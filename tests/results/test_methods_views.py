@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def answered_survey(survey):
+def answered_survey(survey, settings):
+    # Without a worker, as `make run`: the pages compute the results they show.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     for i, value in enumerate(STATEMENT_49):
         sector = ["agi_lab", "academia", "civil_society"][i % 3]
         respond(

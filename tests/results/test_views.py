@@ -111,7 +111,10 @@ def test_results_page_with_a_worker_says_stale_and_when_it_refreshes(
     assert ResultsSnapshot.objects.filter(survey=computed_survey).count() == 1
 
 
-def test_results_page_without_a_worker_recomputes_when_stale(client, researcher, computed_survey):
+def test_results_page_without_a_worker_recomputes_when_stale(
+    client, researcher, computed_survey, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     _submit_late(computed_survey)
     client.force_login(researcher)
     html = client.get(reverse("research:results", args=[computed_survey.slug])).content.decode()
@@ -121,7 +124,10 @@ def test_results_page_without_a_worker_recomputes_when_stale(client, researcher,
     assert ResultsSnapshot.objects.filter(survey=computed_survey).count() == 2
 
 
-def test_results_page_without_a_worker_computes_a_first_snapshot(client, researcher, survey):
+def test_results_page_without_a_worker_computes_a_first_snapshot(
+    client, researcher, survey, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     respond(survey, answers={1: 2})
     ResultsSnapshot.objects.filter(survey=survey).delete()
     client.force_login(researcher)
