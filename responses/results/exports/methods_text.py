@@ -57,13 +57,22 @@ def _sample(report: dict) -> dict:
     return {"id": "sample", "heading": "Sample", "paragraphs": [text], "tables": [table]}
 
 
+def _fieldwork_dates(survey: Survey) -> str:
+    opened = f"The survey opened {_date(survey.opens_at)}" if survey.opens_at else ""
+    opened = opened or "The survey's opening time is not recorded"
+    if survey.closed_at:
+        return f"{opened}; it closed {_date(survey.closed_at)}."
+    if survey.closes_at:
+        return f"{opened}; it is due to close {_date(survey.closes_at)}."
+    return f"{opened}; it has not closed yet."
+
+
 def _emails(report: dict) -> dict:
     survey = report["survey"]
     text = (
-        f"The survey opened {_date(survey.opens_at)} and closed "
-        f"{_date(survey.closed_at or survey.closes_at)}. Each expert received a personal link "
-        f"by email; up to {survey.reminder_max} reminders went to those who had not submitted, "
-        f"none within {survey.reminder_quiet_days} days of a previous email."
+        f"{_fieldwork_dates(survey)} Each expert received a personal link by email; up to "
+        f"{survey.reminder_max} reminders went to those who had not submitted, none within "
+        f"{survey.reminder_quiet_days} days of a previous email."
     )
     rows = [
         [
@@ -197,7 +206,7 @@ def _randomisation(report: dict) -> dict:
         f"{survey.statements_per_page} per page"
         + (f", in {report['sections']} sections" if report["sections"] else "")
         + ". Answers were saved as they were given; respondents could go back until they "
-        "submitted. Results report no names: respondents carry a random pseudonym."
+        "submitted. The results and the anonymous exports carry no names or email addresses."
     )
     return {
         "id": "randomisation",
