@@ -149,6 +149,7 @@ def methods_report(*, survey: Survey) -> dict:
     return {
         "survey": survey,
         "experts": survey.experts.count(),
+        "opened_at": selectors_methods.opened_at(survey=survey),
         "fielded": len(rows),
         "dispositions": [
             {"code": code, "aapor": aapor, "label": label, "rule": rule, "n": overall[code]}

@@ -9,7 +9,7 @@ import pandas as pd
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 
 from ..choices import DONT_KNOW
-from ..models import Answer, EmailDelivery, Invitation, Response, Survey
+from ..models import Answer, AuditEvent, EmailDelivery, Invitation, Response, Survey
 from . import methods
 from .group_keys import stated_sector
 
@@ -145,3 +145,11 @@ def respondent_atoms(*, survey: Survey) -> pd.DataFrame:
         columns=["assigned", "stated", "gender", "late"],
     )
     return frame.groupby(["assigned", "stated", "gender", "late"]).size().rename("n").reset_index()
+
+
+def opened_at(*, survey: Survey):
+    """When the survey opened: the audit log's first "survey.opened", else its planned
+    opening time."""
+    event = AuditEvent.objects.filter(survey=survey, action="survey.opened").order_by("created_at")
+    first = event.values_list("created_at", flat=True).first()
+    return first or survey.opens_at

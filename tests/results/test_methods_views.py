@@ -56,6 +56,7 @@ def test_methods_page_shows_the_sections_and_rates(client, researcher, answered_
         assert f">{heading}</h2>" in html
     assert "RR1" in html and "I / ((I+P) + (R+NC+O) + U)" in html
     assert "38 submitted the questionnaire" in html
+    assert "it has not closed yet." in html
 
 
 def test_methods_export_markdown(client, researcher, answered_survey):

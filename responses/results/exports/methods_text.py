@@ -57,8 +57,8 @@ def _sample(report: dict) -> dict:
     return {"id": "sample", "heading": "Sample", "paragraphs": [text], "tables": [table]}
 
 
-def _fieldwork_dates(survey: Survey) -> str:
-    opened = f"The survey opened {_date(survey.opens_at)}" if survey.opens_at else ""
+def _fieldwork_dates(survey: Survey, opened_at) -> str:
+    opened = f"The survey opened {_date(opened_at)}" if opened_at else ""
     opened = opened or "The survey's opening time is not recorded"
     if survey.closed_at:
         return f"{opened}; it closed {_date(survey.closed_at)}."
@@ -69,8 +69,9 @@ def _fieldwork_dates(survey: Survey) -> str:
 
 def _emails(report: dict) -> dict:
     survey = report["survey"]
+    dates = _fieldwork_dates(survey, report["opened_at"])
     text = (
-        f"{_fieldwork_dates(survey)} Each expert received a personal link by email; up to "
+        f"{dates} Each expert received a personal link by email; up to "
         f"{survey.reminder_max} reminders went to those who had not submitted, none within "
         f"{survey.reminder_quiet_days} days of a previous email."
     )
