@@ -27,7 +27,19 @@ TABS = [
     ("import", "Import experts", {"import", "import_preview", "import_confirm"}),
     ("emails", "Emails and reminders", {"emails", "email_preview"}),
     ("translations", "Translations", {"translations", "translation_edit"}),
-    ("results", "Results", {"results", "results_job", "results_recompute"}),
+    (
+        "results",
+        "Results",
+        {
+            "results",
+            "results_job",
+            "results_recompute",
+            "results_methods",
+            "results_methods_export",
+            "results_bundle",
+            "results_statement",
+        },
+    ),
     ("comments", "Comments", {"comments"}),
     ("audit", "Audit log", {"audit"}),
 ]

@@ -185,6 +185,14 @@ ROUTES = {
     "research/<slug:slug>/results/charts/<slug:name>.<str:fmt>": get(
         research(), path="/research/{slug}/results/charts/stacked.svg"
     ),
+    "research/<slug:slug>/results/methods/": get(research(), "research:results_methods"),
+    "research/<slug:slug>/results/methods.<str:fmt>": get(
+        research(), path="/research/{slug}/results/methods.md"
+    ),
+    "research/<slug:slug>/results/bundle.zip": get(research(), "research:results_bundle"),
+    "research/<slug:slug>/results/statements/<int:number>/": get(
+        research(), path="/research/{slug}/results/statements/1/"
+    ),
     "research/<slug:slug>/results/export/<slug:key>/": get(
         research(), path="/research/{slug}/results/export/statements-csv/"
     ),

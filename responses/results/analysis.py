@@ -20,7 +20,8 @@ Conventions (../shared/SURVEY.md):
   tech company, government, consulting firm, other), then "prefer not to say". So a
   respondent who ticked both "AGI lab" and "academia" counts as AGI lab.
 - Groups with fewer respondents than Survey.min_group_size are withheld from every group
-  view, test and export.
+  view, test and export, and so are the groups that would let a reader recover one of them
+  by subtraction (complementary suppression, results/suppression.py).
 """
 
 import hashlib
@@ -31,6 +32,7 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from ..choices import DONT_KNOW, GENDERS, SECTOR_GROUPS
+from . import suppression
 
 CODE_VERSION = "analysis-1"
 
@@ -235,6 +237,12 @@ def _with_group_keys(answers: pd.DataFrame, sizes: pd.DataFrame) -> tuple:
     return answers, sizes
 
 
+def with_group_columns(sizes: pd.DataFrame) -> pd.DataFrame:
+    """A copy of respondent counts by (assigned, stated, gender) with a column per grouping."""
+    frame = sizes.copy()
+    return _with_group_keys(frame, frame)[1]
+
+
 def statement_table(counts: pd.DataFrame, statements: list[dict]) -> list[dict]:
     figures = statistics(counts.to_numpy())
     rows = []
@@ -258,16 +266,25 @@ def _cube(answers: pd.DataFrame, name: str, keys: list[str], ids: list[int]) -> 
     return cube
 
 
-def group_view(name: str, answers, sizes, statements: list[dict], min_size: int) -> dict:
+def withheld_by_grouping(sizes: pd.DataFrame, min_size: int) -> dict[str, dict[str, str]]:
+    """The groups each grouping withholds: too small, or able to give a small one away by
+    subtraction (results/suppression.py)."""
+    keys = {name: [key for key, _ in spec["groups"]] for name, spec in GROUPINGS.items()}
+    return suppression.withheld_groups(sizes, keys, min_size)
+
+
+def group_view(
+    name: str, answers, sizes, statements: list[dict], min_size: int, withheld=None
+) -> dict:
     spec = GROUPINGS[name]
+    if withheld is None:
+        withheld = withheld_by_grouping(sizes, min_size)[name]
     size_by_key = sizes.groupby(name)["n"].sum() if len(sizes) else pd.Series(dtype=int)
-    shown, withheld = [], 0
-    for key, label in spec["groups"]:
-        size = int(size_by_key.get(key, 0))
-        if size >= min_size:
-            shown.append({"key": key, "label": label, "respondents": size})
-        elif size:
-            withheld += 1
+    shown = [
+        {"key": key, "label": label, "respondents": int(size_by_key.get(key, 0))}
+        for key, label in spec["groups"]
+        if key not in withheld and int(size_by_key.get(key, 0)) >= min_size
+    ]
     keys = [group["key"] for group in shown]
     cube = _cube(answers, name, keys, [statement["id"] for statement in statements])
     figures = statistics(cube.reshape(-1, 6))
@@ -289,7 +306,8 @@ def group_view(name: str, answers, sizes, statements: list[dict], min_size: int)
         "name": name,
         "label": spec["label"],
         "groups": shown,
-        "withheld_groups": withheld,
+        "withheld_groups": len(withheld),
+        "withheld_complementary": sum(1 for why in withheld.values() if why != "small"),
         "pair": list(pair) if pair else None,
         "statements": rows,
     }
@@ -303,6 +321,7 @@ def _group_row(i: int, statement: dict, keys, figures, chi, mwu) -> dict:
             "mean": _clean(figures["mean"][g, i]),
             "se": _clean(figures["se"][g, i]),
             "total_agree_pct": _clean(figures["total_agree_pct"][g, i]),
+            "counts": {name: int(figures[name][g, i]) for name in OPTION_NAMES},
         }
         for g, key in enumerate(keys)
     }
@@ -350,7 +369,11 @@ def results_tables(answers, sizes, statements: list[dict], min_group_size: int) 
     answers, sizes = _with_group_keys(answers.copy(), sizes.copy())
     ids = [statement["id"] for statement in statements]
     rows = statement_table(_matrix(answers, ids), statements)
-    groups = [group_view(name, answers, sizes, statements, min_group_size) for name in GROUPINGS]
+    withheld = withheld_by_grouping(sizes, min_group_size)
+    groups = [
+        group_view(name, answers, sizes, statements, min_group_size, withheld[name])
+        for name in GROUPINGS
+    ]
     return {
         "fingerprint": digest,
         "respondents": respondents,

@@ -86,6 +86,10 @@ def survey_statements(*, survey: Survey) -> list[dict]:
     return list(survey.statements.order_by("number").values("id", "number", "title"))
 
 
+def submitted_count(*, survey: Survey) -> int:
+    return Response.objects.filter(invitation__survey=survey, submitted_at__isnull=False).count()
+
+
 def snapshot_latest(*, survey: Survey) -> ResultsSnapshot | None:
     return ResultsSnapshot.objects.filter(survey=survey).order_by("-computed_at", "-pk").first()
 

@@ -26,6 +26,18 @@ urlpatterns = [
         {"fmt": "xlsx"},
         name="comments_xlsx",
     ),
+    path("<slug:slug>/results/methods/", views.results_methods, name="results_methods"),
+    path(
+        "<slug:slug>/results/methods.<str:fmt>",
+        views.results_methods_export,
+        name="results_methods_export",
+    ),
+    path("<slug:slug>/results/bundle.zip", views.results_bundle, name="results_bundle"),
+    path(
+        "<slug:slug>/results/statements/<int:number>/",
+        views.results_statement,
+        name="results_statement",
+    ),
     path(
         "<slug:slug>/results/export/<slug:key>/",
         views.results_export,

@@ -1,16 +1,18 @@
 """The researcher's results pages: the latest snapshot, its charts, exports and recomputes."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from ..access import no_store, research_survey_view
 from ..broker import BrokerUnavailable
-from . import charts, selectors
-from .exports import registry, writers
+from . import charts, methods_report, pages, selectors
+from .exports import bundle, methods_text, registry, writers
 from .services import snapshots
 
 MESSAGE_RECOMPUTE_LATER = (
@@ -52,7 +54,7 @@ def _sorted_rows(rows: list[dict], sort: str) -> list[dict]:
 @research_survey_view
 @no_store
 def results(request, survey):
-    snapshot = selectors.snapshot_latest(survey=survey)
+    snapshot = snapshots.snapshot_current(survey=survey)
     sort = request.GET.get("sort", "number")
     if sort not in TABLE_SORTS:
         sort = "number"
@@ -61,6 +63,8 @@ def results(request, survey):
         "snapshot": snapshot,
         "sort": sort,
         "sort_labels": TABLE_SORT_LABELS,
+        "refresh_has_worker": snapshots.refresh_has_worker(),
+        "refresh_seconds": settings.RESULTS_REFRESH_SECONDS,
     }
     if snapshot is not None:
         tables = snapshot.tables
@@ -99,7 +103,7 @@ def results_job(request, survey, job_id: int):
 @research_survey_view
 @no_store
 def results_chart(request, survey, name: str, fmt: str):
-    snapshot = selectors.snapshot_latest(survey=survey)
+    snapshot = snapshots.snapshot_current(survey=survey)
     sort = request.GET.get("sort", "number")
     if snapshot is None or sort not in charts.SORTS or fmt not in ("svg", "png"):
         raise Http404("No such chart")
@@ -124,7 +128,7 @@ def results_export(request, survey, key: str):
         raise Http404("No such export")
     tables = None
     if exporter.from_snapshot:
-        snapshot = selectors.snapshot_latest(survey=survey)
+        snapshot = snapshots.snapshot_current(survey=survey)
         if snapshot is None:
             raise Http404("No results computed yet")
         tables = snapshot.tables
@@ -195,3 +199,65 @@ def comments_export(request, survey, fmt: str):
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="{survey.slug}-comments-{stamp}.{fmt}"'
     return response
+
+
+def _methods(survey) -> tuple[list[dict], bytes, bytes]:
+    sections = methods_text.methods_sections(methods_report.methods_report(survey=survey))
+    html = render_to_string(
+        "research/results/methods_export.html", {"survey": survey, "sections": sections}
+    )
+    return sections, methods_text.methods_markdown(survey.title, sections), html.encode()
+
+
+def _attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@research_survey_view
+@no_store
+def results_methods(request, survey):
+    sections = methods_text.methods_sections(methods_report.methods_report(survey=survey))
+    context = {"survey": survey, "sections": sections}
+    return render(request, "research/results/methods.html", context)
+
+
+METHODS_FORMATS = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
+
+
+@require_GET
+@research_survey_view
+@no_store
+def results_methods_export(request, survey, fmt: str):
+    if fmt not in METHODS_FORMATS:
+        raise Http404("No such format")
+    _, markdown, html = _methods(survey)
+    body = markdown if fmt == "md" else html
+    return _attachment(body, METHODS_FORMATS[fmt], f"{survey.slug}-methods.{fmt}")
+
+
+@require_GET
+@research_survey_view
+@no_store
+def results_bundle(request, survey):
+    snapshot = snapshots.snapshot_current(survey=survey)
+    if snapshot is None:
+        raise Http404("No results computed yet")
+    _, markdown, html = _methods(survey)
+    body = bundle.bundle_bytes(
+        survey=survey, snapshot=snapshot, methods_md=markdown, methods_html=html
+    )
+    return _attachment(body, "application/zip", f"{survey.slug}-replication.zip")
+
+
+@require_GET
+@research_survey_view
+@no_store
+def results_statement(request, survey, number: int):
+    snapshot = snapshots.snapshot_current(survey=survey)
+    page = pages.statement_page(snapshot.tables, number) if snapshot else None
+    if page is None:
+        raise Http404("No such statement")
+    return render(request, "research/results/statement.html", {"survey": survey, **page})

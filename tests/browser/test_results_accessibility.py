@@ -43,3 +43,18 @@ def test_axe_finds_nothing_on_a_recompute_job_page(researcher_page, live_server,
     url = reverse("research:results_job", args=[grouped_results.slug, job.pk])
     researcher_page.goto(live_server.url + url)
     assert_no_axe_violations(researcher_page)
+
+
+def test_axe_finds_nothing_on_the_methods_page(researcher_page, live_server, grouped_results):
+    url = reverse("research:results_methods", args=[grouped_results.slug])
+    researcher_page.goto(live_server.url + url)
+    assert researcher_page.locator("h1").inner_text().startswith("Methods")
+    assert_no_axe_violations(researcher_page)
+
+
+def test_axe_finds_nothing_on_a_statement_page(researcher_page, live_server, grouped_results):
+    url = reverse("research:results_statement", args=[grouped_results.slug, 12])
+    researcher_page.goto(live_server.url + url)
+    chart = researcher_page.locator("figure.results-chart img")
+    assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert_no_axe_violations(researcher_page)

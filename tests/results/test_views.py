@@ -92,14 +92,53 @@ def test_results_page_has_no_inline_script_or_style(client, researcher, computed
     assert "js/sortable.js" in html
 
 
-def test_results_page_says_stale(client, researcher, computed_survey):
-    respond_late = respond(computed_survey, answers={1: 1}, submitted=False)
+def _submit_late(survey):
     from responses.respondent.services import response_submit
 
-    response_submit(response=respond_late)
+    response_submit(response=respond(survey, answers={1: 1}, submitted=False))
+
+
+def test_results_page_with_a_worker_says_stale_and_when_it_refreshes(
+    client, researcher, computed_survey, settings
+):
+    _submit_late(computed_survey)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.RESULTS_REFRESH_SECONDS = 60
     client.force_login(researcher)
     html = client.get(reverse("research:results", args=[computed_survey.slug])).content.decode()
     assert "<strong>Stale:</strong>" in html
+    assert "The worker recomputes stale results every 60 seconds" in html
+    assert ResultsSnapshot.objects.filter(survey=computed_survey).count() == 1
+
+
+def test_results_page_without_a_worker_recomputes_when_stale(
+    client, researcher, computed_survey, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    _submit_late(computed_survey)
+    client.force_login(researcher)
+    html = client.get(reverse("research:results", args=[computed_survey.slug])).content.decode()
+    assert "<dt>Respondents</dt><dd>13</dd>" in html
+    assert "Stale" not in html and "Up to date" in html
+    assert "within about a minute" not in html
+    assert ResultsSnapshot.objects.filter(survey=computed_survey).count() == 2
+
+
+def test_results_page_without_a_worker_computes_a_first_snapshot(
+    client, researcher, survey, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    respond(survey, answers={1: 2})
+    ResultsSnapshot.objects.filter(survey=survey).delete()
+    client.force_login(researcher)
+    html = client.get(reverse("research:results", args=[survey.slug])).content.decode()
+    assert "<dt>Respondents</dt><dd>1</dd>" in html
+
+
+def test_results_page_fresh_snapshot_is_not_recomputed(client, researcher, computed_survey):
+    client.force_login(researcher)
+    client.get(reverse("research:results", args=[computed_survey.slug]))
+    assert ResultsSnapshot.objects.filter(survey=computed_survey).count() == 1
 
 
 def test_results_page_without_snapshot(client, researcher, survey):
@@ -187,8 +226,18 @@ def test_export_latex_escapes_titles(client, researcher, computed_survey):
     client.force_login(researcher)
     response = client.get(reverse("research:results_export", args=[computed_survey.slug, "latex"]))
     text = response.content.decode()
-    assert text.startswith("\\begin{longtable}") and "\\end{longtable}" in text
-    assert text.count("\\\\") == 51  # header + 50 statements
+    assert "\\begin{longtable}" in text and "\\end{longtable}" in text
+    # caption, the header on the first page and on the next ones, 50 statements
+    assert text.count("\\\\") == 53
+
+
+def test_export_latex_has_caption_label_and_full_column_names(client, researcher, computed_survey):
+    client.force_login(researcher)
+    response = client.get(reverse("research:results_export", args=[computed_survey.slug, "latex"]))
+    text = response.content.decode()
+    assert "\\caption{Answers per statement:" in text and "\\label{tab:statements}" in text
+    assert "Strongly agree (\\%) & Somewhat agree (\\%)" in text
+    assert "I don't know (\\%) & Mean & SE" in text
 
 
 def test_export_wide_is_anonymous_and_neutralised(client, researcher, computed_survey):

@@ -23,7 +23,21 @@ def statement_rows(tables: dict):
         yield ["" if row[column] is None else row[column] for column in RESULT_COLUMNS]
 
 
-LATEX_HEAD = ["No.", "Statement", "$n$", "SA", "sA", "N", "sD", "SD", "DK", "Mean", "SE"]
+LATEX_HEAD = (
+    ["No.", "Statement", "$n$"]
+    + [
+        f"{name} (\\%)"
+        for name in (
+            "Strongly agree",
+            "Somewhat agree",
+            "Neither",
+            "Somewhat disagree",
+            "Strongly disagree",
+            "I don't know",
+        )
+    ]
+    + ["Mean", "SE"]
+)
 _LATEX_ORDER = ["strongly_agree", "somewhat_agree", "neither"]
 _LATEX_ORDER += ["somewhat_disagree", "strongly_disagree", "dont_know"]
 

@@ -111,14 +111,29 @@ def latex_escape(text: str) -> str:
     return re.sub(r"[\\&%$#_{}~^]", lambda match: _LATEX_SPECIAL[match.group()], text)
 
 
-def latex_bytes(rows) -> bytes:
-    """A longtable: the header row is LaTeX already; every other cell is escaped text. The
-    second column (a statement's title) wraps."""
+LATEX_CAPTION = (
+    "Answers per statement: the percentage of each answer over $n$ (every answer, "
+    "I don't know included), and the mean and standard error over the answers on the scale "
+    "from $-2$ (strongly disagree) to $2$ (strongly agree)."
+)
+_NUMBER_COLUMN = r">{\raggedleft\arraybackslash}p{1.45cm}"
+
+
+def latex_bytes(rows, *, caption: str = LATEX_CAPTION, label: str = "tab:statements") -> bytes:
+    """A longtable (booktabs, longtable and array) with a caption and a label: the header
+    row is LaTeX already, full column names that wrap; every other cell is escaped text.
+    The second column (a statement's title) wraps."""
     rows = iter(rows)
     head = next(rows)
-    spec = "r" + "p{5cm}" + "r" * (len(head) - 2)
+    spec = "r" + "p{5cm}" + _NUMBER_COLUMN * (len(head) - 2)
     lines = [
+        "% Needs \\usepackage{booktabs,longtable,array}",
         rf"\begin{{longtable}}{{{spec}}}",
+        rf"\caption{{{caption}}}\label{{{label}}} \\",
+        r"\toprule",
+        " & ".join(head) + r" \\",
+        r"\midrule",
+        r"\endfirsthead",
         r"\toprule",
         " & ".join(head) + r" \\",
         r"\midrule",

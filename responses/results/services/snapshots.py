@@ -91,6 +91,29 @@ def snapshot_refresh(*, survey: Survey, progress=None, rebuild: bool = False) ->
         raise
 
 
+def refresh_has_worker() -> bool:
+    """Whether a worker and its beat refresh stale results. Eager Celery (`make run`) has
+    neither: nothing would ever refresh them, so the results are computed when opened."""
+    return not settings.CELERY_TASK_ALWAYS_EAGER
+
+
+def snapshot_current(*, survey: Survey) -> ResultsSnapshot | None:
+    """The latest snapshot, brought up to date first when nothing else will: without a
+    worker, a stale survey (or one with submissions and no snapshot yet) is recomputed now,
+    from the kept counts. A failure leaves the stale mark for the Recompute button."""
+    latest = selectors.snapshot_latest(survey=survey)
+    if refresh_has_worker():
+        return latest
+    stale = Survey.objects.filter(pk=survey.pk, results_stale_since__isnull=False).exists()
+    if stale or (latest is None and selectors.submitted_count(survey=survey)):
+        try:
+            latest = snapshot_refresh(survey=survey)
+        except Exception:
+            logger.exception("results of survey %s could not be refreshed", survey.pk)
+        survey.refresh_from_db(fields=["results_stale_since"])
+    return latest
+
+
 def stale_surveys_refresh() -> list[int]:
     """Recompute every stale survey once; returns their ids."""
     refreshed = []
