@@ -1,7 +1,7 @@
 """The researcher's results pages: the latest snapshot, its charts, exports and recomputes."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -120,8 +120,15 @@ def results_export(request, survey, key: str):
         if snapshot is None:
             raise Http404("No results computed yet")
         tables = snapshot.tables
-    body = registry.export_bytes(key=key, survey=survey, tables=tables)
-    response = HttpResponse(body, content_type=exporter.content_type)
+    include_test = request.GET.get("test") == "1"
+    chunks = registry.export_chunks(
+        key=key, survey=survey, tables=tables, include_test=include_test
+    )
+    if exporter.streams:
+        # Rows go out as the database yields them: memory does not grow with the panel.
+        response = StreamingHttpResponse(chunks, content_type=exporter.content_type)
+    else:
+        response = HttpResponse(b"".join(chunks), content_type=exporter.content_type)
     filename = registry.export_filename(key=key, slug=survey.slug)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
