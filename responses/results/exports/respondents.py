@@ -4,16 +4,21 @@ yields plain rows, the header first, for a writer (writers.py, labelled.py).
 
 Two cursors are read side by side, both in response order: the respondents, and the
 survey's answers (one query each, never a model instance). On PostgreSQL both are
-server-side cursors, so memory stays flat however large the panel. Rows come in response
-order (the order of consent); the pseudonym, drawn once at random and stored, is the
-respondent's id in every file and format, so wide and long files join on it.
+server-side cursors inside one read transaction, so rows are fetched as they are written
+and memory stays flat however large the panel (outside a transaction a cursor would be
+WITH HOLD, which the server computes whole before the first row). SQLite reads without a
+transaction: ours takes the write lock at its start, and autosaves would wait on it.
+
+Rows come in response order (the order of consent); the pseudonym, drawn once at random and
+stored, is the respondent's id in every file and format, so wide and long files join on it.
 
 Only submitted responses that were not withdrawn appear; test responses only with
 `include_test`. Anonymous by default: no name, no email."""
 
+import contextlib
 from datetime import UTC
 
-from django.db import connection
+from django.db import connection, transaction
 
 from ...models import Answer, Expert, Invitation, Response
 from ..group_keys import stated_sector
@@ -81,19 +86,27 @@ def _time(value):
     return value
 
 
+def _read_transaction():
+    if connection.vendor == "postgresql":
+        return transaction.atomic()
+    return contextlib.nullcontext()
+
+
 def respondent_records(survey, *, include_test: bool = False):
     """(respondent, answers) per respondent: a dict of the respondent's fields and their
     answers as {statement id: (value, comment)}, merged from the two streams."""
-    answers = _answers(survey.pk)
-    pending = next(answers, None)
-    for row in _stream(*_respondents_sql(survey.pk, include_test)):
-        pk = row[0]
-        mine = {}
-        while pending is not None and pending[0] <= pk:
-            if pending[0] == pk:
-                mine[pending[1]] = (pending[2], pending[3])
-            pending = next(answers, None)
-        yield _person(row), mine
+    with _read_transaction():
+        answers = _answers(survey.pk)
+        pending = next(answers, None)
+        for row in _stream(*_respondents_sql(survey.pk, include_test)):
+            pk = row[0]
+            mine = {}
+            while pending is not None and pending[0] <= pk:
+                if pending[0] == pk:
+                    mine[pending[1]] = (pending[2], pending[3])
+                pending = next(answers, None)
+            yield _person(row), mine
+        answers.close()
 
 
 def _person(row) -> dict:
