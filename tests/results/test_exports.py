@@ -310,3 +310,11 @@ def test_import_refuses_an_order_shown_that_is_no_statement_number(survey, order
     with pytest.raises(ImportRefused) as refused:
         responses_import(survey=survey, data=_file(rows), filename="in.csv")
     assert refused.value.problems == [{"line": 2, "message": imports.ERROR_ORDER}]
+
+
+@given(st.one_of(st.text(), st.integers(), st.none(), st.floats(allow_nan=False)))
+@example("'x")
+@example("a;=b")
+@example("bell\x07")
+def test_csv_cell_quick_path_equals_the_full_neutralisation(value):
+    assert writers.csv_cell(value) == writers.neutralise(writers._text(value))

@@ -16,6 +16,7 @@ Only submitted responses that were not withdrawn appear; test responses only wit
 `include_test`. Anonymous by default: no name, no email."""
 
 import contextlib
+import itertools
 from datetime import UTC
 
 from django.db import connection, transaction
@@ -30,6 +31,7 @@ LONG_STATEMENT = ["statement", "value", "comment"]
 COMMENT_COLUMNS = ["respondent", "statement", "comment"]
 _STATED_CODES = [column.removeprefix("sector_") for column in STATED_COLUMNS]
 _CHUNK = 5000
+_NONE = (None, "")
 
 
 def iso_utc(moment) -> str:
@@ -59,11 +61,24 @@ def _stream(sql: str, params: list):
 
 
 def _answers(survey_id: int):
+    """(response id, {statement id: (value, comment)}) per response, in response order.
+    PostgreSQL gathers each response's answers into arrays itself (a row per respondent
+    reaches Python, not one per answer); elsewhere the answers are grouped here."""
+    table = Answer._meta.db_table
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT response_id, array_agg(statement_id), array_agg(value), array_agg(comment) "  # noqa: S608
+            f"FROM {table} WHERE survey_id = %s GROUP BY response_id ORDER BY response_id"
+        )
+        for pk, ids, values, comments in _stream(sql, [survey_id]):
+            yield pk, dict(zip(ids, zip(values, comments, strict=True), strict=True))
+        return
     sql = (
-        f"SELECT response_id, statement_id, value, comment FROM {Answer._meta.db_table} "  # noqa: S608
+        f"SELECT response_id, statement_id, value, comment FROM {table} "  # noqa: S608
         "WHERE survey_id = %s ORDER BY response_id, statement_id"
     )
-    return _stream(sql, [survey_id])
+    for pk, rows in itertools.groupby(_stream(sql, [survey_id]), key=lambda row: row[0]):
+        yield pk, {row[1]: (row[2], row[3]) for row in rows}
 
 
 def _json(value):
@@ -99,12 +114,9 @@ def respondent_records(survey, *, include_test: bool = False):
         answers = _answers(survey.pk)
         pending = next(answers, None)
         for row in _stream(*_respondents_sql(survey.pk, include_test)):
-            pk = row[0]
-            mine = {}
-            while pending is not None and pending[0] <= pk:
-                if pending[0] == pk:
-                    mine[pending[1]] = (pending[2], pending[3])
+            while pending is not None and pending[0] < row[0]:
                 pending = next(answers, None)
+            mine = pending[1] if pending is not None and pending[0] == row[0] else {}
             yield _person(row), mine
         answers.close()
 
@@ -145,15 +157,12 @@ def responses_wide_rows(survey, *, anonymous: bool = True, include_test: bool = 
     identity = [] if anonymous else ["name", "email"]
     for person, answers in respondent_records(survey, include_test=include_test):
         row = [person[name] for name in background]
-        row += [_value(answers.get(pk)) for pk in number_of]
+        get = answers.get
+        row += ["" if (value := get(pk, _NONE)[0]) is None else value for pk in number_of]
         order = " ".join(str(number_of[pk]) for pk in person["order"] if pk in number_of)
         row += [person["open_answer"], order]
         row += [person[key] for key in identity]
         yield row
-
-
-def _value(answer):
-    return "" if answer is None or answer[0] is None else answer[0]
 
 
 def long_header() -> list[str]:
