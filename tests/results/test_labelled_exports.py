@@ -166,7 +166,7 @@ def test_ddi_codebook_describes_every_column(rich_survey):
     producer = "ddi:stdyDscr/ddi:citation/ddi:rspStmt/ddi:AuthEnty"
     assert root.findtext(producer, namespaces=NS) == "Centre for the Governance of AI"
     sample = root.findtext("ddi:stdyDscr/ddi:method/ddi:anlyInfo/ddi:respRate", namespaces=NS)
-    assert sample == "2 of 3 (66.7%)."
+    assert sample == "2 of 2 (100.0%)."  # the test invitation is neither invited nor responded
     names = [var.get("name") for var in root.findall("ddi:dataDscr/ddi:var", NS)]
     header = next(respondents.responses_wide_rows(rich_survey))
     assert names == header
@@ -179,6 +179,10 @@ def test_ddi_codebook_describes_every_column(rich_survey):
     ]
     assert codes == [
         ("2", None), ("1", None), ("0", None), ("-1", None), ("-2", None), ("-88", "Y"), ("", "Y")
+    ]  # fmt: skip
+    flag = root.find("ddi:dataDscr/ddi:var[@name='test']", NS)
+    assert [c.findtext("ddi:catValu", namespaces=NS) for c in flag.findall("ddi:catgry", NS)] == [
+        "0", "1"
     ]  # fmt: skip
 
 

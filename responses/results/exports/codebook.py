@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from ...fieldwork.selectors import rates_overall
-from ...models import Response
+from ...models import Invitation, Response
 from .respondents import iso_utc
 from .variables import CATEGORY, CODE, FLAG, NOT_ANSWERED, Variable, wide_variables
 
@@ -39,17 +38,29 @@ class Codebook:
         return 100 * self.responded / self.invited if self.invited else None
 
 
+# Invited as the fieldwork's rates count it (fieldwork/selectors.py): the invitation reached
+# the expert, by email or by a link passed on.
+_REACHED = (
+    Q(sent_at__isnull=False)
+    | Q(started_at__isnull=False)
+    | Q(submitted_at__isnull=False)
+    | Q(declined_at__isnull=False)
+)
+
+
 def codebook_data(survey, *, include_test: bool = False) -> Codebook:
     responses = Response.objects.filter(
         invitation__survey=survey, submitted_at__isnull=False, withdrawn_at__isnull=True
     )
+    invitations = Invitation.objects.filter(_REACHED, survey=survey)
     if not include_test:
         responses = responses.filter(invitation__is_test=False)
+        invitations = invitations.filter(is_test=False)
     span = responses.aggregate(first=Min("consented_at"), last=Max("submitted_at"))
     return Codebook(
         survey=survey,
         variables=wide_variables(survey),
-        invited=rates_overall(survey).invited,
+        invited=invitations.count(),
         responded=responses.count(),
         started=survey.opens_at or span["first"],
         ended=survey.closed_at or span["last"],
@@ -60,7 +71,7 @@ def codebook_data(survey, *, include_test: bool = False) -> Codebook:
 def categories(variable: Variable) -> list[tuple[str, str, bool]]:
     """(code, label, missing) of every code a column may hold, blank "not answered" last."""
     found = [(str(value), label, value in variable.missing) for value, label in variable.codes]
-    if variable.kind in (CODE, FLAG, CATEGORY):
+    if variable.kind in (CODE, CATEGORY):  # a flag is always 0 or 1
         found.append(("", NOT_ANSWERED, True))
     return found
 
