@@ -295,3 +295,15 @@ def test_import_refuses_bad_new_columns(survey):
         "Column submitted_at: 'yesterday' is not a time (ISO 8601, e.g. 2026-03-01T09:30:00Z).",
     ]
     assert Response.objects.count() == 0
+
+
+@pytest.mark.parametrize("key", ["csv", "long", "comments", "xlsx", "sav", "dta", "codebook"])
+def test_exports_of_a_survey_without_responses_hold_the_columns(survey, key, tmp_path):
+    data = registry.export_bytes(key=key, survey=survey)
+    if key in ("sav", "dta"):
+        path = tmp_path / f"empty.{key}"
+        path.write_bytes(data)
+        frame, _ = (pyreadstat.read_sav if key == "sav" else pyreadstat.read_dta)(str(path))
+        assert len(frame) == 0 and "S50" in frame.columns
+    else:
+        assert data
