@@ -307,3 +307,16 @@ def test_exports_of_a_survey_without_responses_hold_the_columns(survey, key, tmp
         assert len(frame) == 0 and "S50" in frame.columns
     else:
         assert data
+
+
+def test_codebook_notes_the_frozen_consensus_rule(rich_survey):
+    from django.utils import timezone
+
+    rich_survey.consensus_rule = {"kind": "agree_pct", "threshold": 75}
+    rich_survey.consensus_frozen_at = timezone.now()
+    rich_survey.consensus_fingerprint = "f" * 64
+    rich_survey.save()
+    root = ElementTree.fromstring(codebook.ddi_bytes(rich_survey))
+    (note,) = [element.text for element in root.findall("ddi:stdyDscr/ddi:notes", NS)]
+    assert '{"kind": "agree_pct", "threshold": 75}' in note and "f" * 64 in note
+    assert "Consensus rule</dt>" in codebook.html_bytes(rich_survey).decode()

@@ -5,6 +5,7 @@ column of the wide file (exports/variables.py): its label, the exact wording eac
 showed (`qstn/qstnLit`, with `xml:lang`), and a `catgry` for every code, -88 "I don't know"
 and blank "not answered" marked missing. Both read one description (`codebook_data`)."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from xml.etree import ElementTree as ET
@@ -108,6 +109,25 @@ def _study(root, book: Codebook) -> None:
     _sub(collection, "collMode", "Web questionnaire (personal links)")
     rate = "" if book.response_rate is None else f" ({book.response_rate:.1f}%)"
     _sub(_sub(method, "anlyInfo"), "respRate", f"{book.responded} of {book.invited}{rate}.")
+    for note in consensus_notes(survey):
+        _sub(study, "notes", note)
+
+
+def consensus_notes(survey) -> list[str]:
+    """The pre-registered consensus rule, when it was fixed, and every later change."""
+    if survey.consensus_frozen_at is None:
+        return []
+    notes = [
+        f"Consensus rule fixed {iso_utc(survey.consensus_frozen_at)}: "
+        f"{json.dumps(survey.consensus_rule, sort_keys=True)} "
+        f"(fingerprint {survey.consensus_fingerprint})."
+    ]
+    for deviation in survey.deviations.all():
+        notes.append(
+            f"Consensus rule changed {iso_utc(deviation.created_at)}: "
+            f"{json.dumps(deviation.rule_after, sort_keys=True)}, because: {deviation.reason}"
+        )
+    return notes
 
 
 def _variable(parent, variable: Variable, index: int) -> None:
@@ -154,4 +174,5 @@ def html_bytes(survey, *, include_test: bool = False) -> bytes:
     book = codebook_data(survey, include_test=include_test)
     rows = [(variable, categories(variable)) for variable in book.variables]
     context = {"book": book, "survey": survey, "rows": rows, "wide_file": WIDE_FILE}
+    context["notes"] = consensus_notes(survey)
     return render_to_string("research/results/codebook.html", context).encode("utf-8")
