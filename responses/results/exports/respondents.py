@@ -31,7 +31,6 @@ LONG_STATEMENT = ["statement", "value", "comment"]
 COMMENT_COLUMNS = ["respondent", "statement", "comment"]
 _STATED_CODES = [column.removeprefix("sector_") for column in STATED_COLUMNS]
 _CHUNK = 5000
-_NONE = (None, "")
 
 
 def iso_utc(moment) -> str:
@@ -60,25 +59,31 @@ def _stream(sql: str, params: list):
             yield from chunk
 
 
-def _answers(survey_id: int):
-    """(response id, {statement id: (value, comment)}) per response, in response order.
-    PostgreSQL gathers each response's answers into arrays itself (a row per respondent
-    reaches Python, not one per answer); elsewhere the answers are grouped here."""
+def _answers(survey_id: int, comments: bool):
+    """(response id, {statement id: value}) per response, in response order, or with
+    `comments` {statement id: (value, comment)}. PostgreSQL gathers each response's answers
+    into arrays itself (a row per respondent reaches Python, not one per answer); elsewhere
+    the answers are grouped here."""
     table = Answer._meta.db_table
     if connection.vendor == "postgresql":
+        comment = ", array_agg(comment)" if comments else ""
         sql = (
-            "SELECT response_id, array_agg(statement_id), array_agg(value), array_agg(comment) "  # noqa: S608
+            f"SELECT response_id, array_agg(statement_id), array_agg(value){comment} "  # noqa: S608
             f"FROM {table} WHERE survey_id = %s GROUP BY response_id ORDER BY response_id"
         )
-        for pk, ids, values, comments in _stream(sql, [survey_id]):
-            yield pk, dict(zip(ids, zip(values, comments, strict=True), strict=True))
+        for pk, ids, *columns in _stream(sql, [survey_id]):
+            values = zip(*columns, strict=True) if comments else columns[0]
+            yield pk, dict(zip(ids, values, strict=True))
         return
     sql = (
         f"SELECT response_id, statement_id, value, comment FROM {table} "  # noqa: S608
         "WHERE survey_id = %s ORDER BY response_id, statement_id"
     )
     for pk, rows in itertools.groupby(_stream(sql, [survey_id]), key=lambda row: row[0]):
-        yield pk, {row[1]: (row[2], row[3]) for row in rows}
+        if comments:
+            yield pk, {row[1]: (row[2], row[3]) for row in rows}
+        else:
+            yield pk, {row[1]: row[2] for row in rows}
 
 
 def _json(value):
@@ -107,11 +112,12 @@ def _read_transaction():
     return contextlib.nullcontext()
 
 
-def respondent_records(survey, *, include_test: bool = False):
+def respondent_records(survey, *, include_test: bool = False, comments: bool = True):
     """(respondent, answers) per respondent: a dict of the respondent's fields and their
-    answers as {statement id: (value, comment)}, merged from the two streams."""
+    answers as {statement id: (value, comment)} (without `comments`: {statement id: value}),
+    merged from the two streams."""
     with _read_transaction():
-        answers = _answers(survey.pk)
+        answers = _answers(survey.pk, comments)
         pending = next(answers, None)
         for row in _stream(*_respondents_sql(survey.pk, include_test)):
             while pending is not None and pending[0] < row[0]:
@@ -155,10 +161,11 @@ def responses_wide_rows(survey, *, anonymous: bool = True, include_test: bool = 
     background = [variable.name for variable in background_variables()]
     number_of = {statement.pk: statement.number for statement in statements}
     identity = [] if anonymous else ["name", "email"]
-    for person, answers in respondent_records(survey, include_test=include_test):
+    records = respondent_records(survey, include_test=include_test, comments=False)
+    for person, answers in records:
         row = [person[name] for name in background]
         get = answers.get
-        row += ["" if (value := get(pk, _NONE)[0]) is None else value for pk in number_of]
+        row += ["" if (value := get(pk)) is None else value for pk in number_of]
         order = " ".join(str(number_of[pk]) for pk in person["order"] if pk in number_of)
         row += [person["open_answer"], order]
         row += [person[key] for key in identity]

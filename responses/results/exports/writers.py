@@ -94,7 +94,9 @@ def csv_chunks(rows, *, excel_bom: bool = False, lines: int = 500):
     writer = csv.writer(_Line(), quoting=csv.QUOTE_NONNUMERIC)
     chunk = ["\ufeff"] if excel_bom else []
     for row in rows:
-        chunk.append(writer.writerow([csv_cell(value) for value in row]))
+        # Most cells are answer codes: kept as they are without a call.
+        cells = [value if type(value) is int else csv_cell(value) for value in row]
+        chunk.append(writer.writerow(cells))
         if len(chunk) >= lines:
             yield "".join(chunk).encode("utf-8")
             chunk = []
