@@ -5,6 +5,7 @@ import itertools
 import pytest
 from django.urls import reverse
 
+from responses.results.exports import codebook
 from responses.results.services.snapshots import recompute_job_create, snapshot_refresh
 from tests.browser.pages import assert_no_axe_violations
 from tests.factories import respond
@@ -43,3 +44,11 @@ def test_axe_finds_nothing_on_a_recompute_job_page(researcher_page, live_server,
     url = reverse("research:results_job", args=[grouped_results.slug, job.pk])
     researcher_page.goto(live_server.url + url)
     assert_no_axe_violations(researcher_page)
+
+
+def test_axe_finds_nothing_in_the_html_codebook(new_context, grouped_results):
+    page = new_context().new_page()
+    page.set_content(codebook.html_bytes(grouped_results).decode())
+    assert page.locator("h1").inner_text() == f"Codebook: {grouped_results.title}"
+    assert page.locator("article").count() == 71
+    assert_no_axe_violations(page)
