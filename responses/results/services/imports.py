@@ -210,9 +210,10 @@ def responses_import(*, survey: Survey, data: bytes, filename: str, actor=None) 
     """Import every row as a submitted response, or nothing; returns the number imported.
 
     Imported respondents get a placeholder expert (no name, an unroutable address) and a
-    revoked link: they exist only to carry the answers. The sector column sets both the
-    stated and the researcher-assigned sector, so the round trip export → import gives the
-    same results wherever the two agreed in the source survey."""
+    revoked link: they exist only to carry the answers. A file from our wide export carries
+    the stated sectors (`sector_<option>`, 0/1) and the assigned sector, so export → import
+    gives the same fingerprint; in a file with only the `sector` column, it sets both.
+    Times, language and the test flag are kept when present (else: now, blank, not a test)."""
     numbers = dict(survey.statements.values_list("number", "pk"))
     people, problems = responses_parse(data=data, filename=filename, numbers=numbers)
     if problems:
