@@ -121,6 +121,10 @@ def results_export(request, survey, key: str):
             raise Http404("No results computed yet")
         tables = snapshot.tables
     include_test = request.GET.get("test") == "1"
+    refusal = registry.export_refusal(key=key, survey=survey, include_test=include_test)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("research:results", slug=survey.slug)
     chunks = registry.export_chunks(
         key=key, survey=survey, tables=tables, include_test=include_test
     )

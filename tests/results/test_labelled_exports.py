@@ -320,3 +320,22 @@ def test_codebook_notes_the_frozen_consensus_rule(rich_survey):
     (note,) = [element.text for element in root.findall("ddi:stdyDscr/ddi:notes", NS)]
     assert '{"kind": "agree_pct", "threshold": 75}' in note and "f" * 64 in note
     assert "Consensus rule</dt>" in codebook.html_bytes(rich_survey).decode()
+
+
+def test_long_xlsx_past_a_sheets_rows_is_refused_with_a_message(client, researcher, rich_survey):
+    from responses.results.exports.registry import ERROR_XLSX_ROWS
+
+    client.force_login(researcher)
+    url = reverse("research:results_export", args=[rich_survey.slug, "long-xlsx"])
+    assert client.get(url)["Content-Type"] == registry.XLSX
+    registry.XLSX_MAX_ROWS = 5  # the file has 5 rows, the header's not counted
+    try:
+        response = client.get(url, follow=True)
+        with pytest.raises(CommandError) as refused:
+            call_command(
+                "export_responses", survey=rich_survey.slug, output="x", format="long-xlsx"
+            )
+    finally:
+        registry.XLSX_MAX_ROWS = 1_048_576
+    message = ERROR_XLSX_ROWS.format(rows=5, limit=4)
+    assert message in response.content.decode() and str(refused.value) == message

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from responses.management import chunks_write, survey_from_option
 from responses.results.exports import registry
@@ -25,8 +25,10 @@ class Command(BaseCommand):
     def handle(self, *args, survey, output, **options):
         found = survey_from_option(survey)
         path = Path(output)
-        chunks = registry.export_chunks(
-            key=options["format"], survey=found, include_test=options["include_test"]
-        )
+        key, include_test = options["format"], options["include_test"]
+        refusal = registry.export_refusal(key=key, survey=found, include_test=include_test)
+        if refusal:
+            raise CommandError(refusal)
+        chunks = registry.export_chunks(key=key, survey=found, include_test=include_test)
         chunks_write(path, chunks)
         self.stdout.write(f"Wrote {path}.")

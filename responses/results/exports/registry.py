@@ -116,6 +116,24 @@ RESPONSE_FORMATS = [
 ]
 
 
+XLSX_MAX_ROWS = 1_048_576  # a worksheet's rows, the header's among them
+ERROR_XLSX_ROWS = (
+    "The long file has {rows:,} rows, more than an XLSX sheet holds ({limit:,}): download the "
+    "long CSV instead."
+)
+
+
+def export_refusal(*, key: str, survey=None, include_test: bool = False) -> str | None:
+    """Why the export `key` of the survey cannot be made (None when it can): the long XLSX
+    of a large panel has more rows than a worksheet holds."""
+    if key != "long-xlsx":
+        return None
+    rows = respondents.long_row_count(survey, include_test=include_test)
+    if rows + 1 > XLSX_MAX_ROWS:
+        return ERROR_XLSX_ROWS.format(rows=rows, limit=XLSX_MAX_ROWS - 1)
+    return None
+
+
 def export_chunks(*, key: str, survey=None, tables: dict | None = None, include_test=False):
     """The export `key` of the survey (its responses) or of a snapshot's tables, as chunks
     of bytes."""

@@ -190,6 +190,18 @@ def responses_long_rows(survey, *, anonymous: bool = True, include_test: bool = 
                 yield fixed + [number, "" if value is None else value, comment]
 
 
+def long_row_count(survey, *, include_test: bool = False) -> int:
+    """The long file's rows: answers with a value or a comment, of the exported responses."""
+    answers = Answer.objects.filter(
+        survey=survey,
+        response__submitted_at__isnull=False,
+        response__withdrawn_at__isnull=True,
+    ).exclude(value__isnull=True, comment="")
+    if not include_test:
+        answers = answers.filter(response__invitation__is_test=False)
+    return answers.count()
+
+
 def comments_rows(survey, *, anonymous: bool = True, include_test: bool = False):
     """The per-statement comments on their own: respondent, statement number, comment."""
     yield list(COMMENT_COLUMNS)
