@@ -30,7 +30,7 @@ WIDE_TAIL = ["open_answer", "order_shown"]
 LONG_STATEMENT = ["statement", "value", "comment"]
 COMMENT_COLUMNS = ["respondent", "statement", "comment"]
 _STATED_CODES = [column.removeprefix("sector_") for column in STATED_COLUMNS]
-_CHUNK = 5000
+_CHUNK = 1000  # rows per fetch: a few MB of Python objects at a time
 
 
 def iso_utc(moment) -> str:
