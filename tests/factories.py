@@ -50,10 +50,11 @@ def respond(
     gender="",
     submitted=True,
     open_answer="",
+    comments: dict[int, str] | None = None,
 ):
     """One expert's response through the expert's own services: consent, answers, background
     and (unless `submitted=False`) submission. `answers` maps the paper number to a code
-    (None = cleared). The survey must be open."""
+    (None = cleared), `comments` to a statement's comment. The survey must be open."""
     index = next(_counter)
     invitation, _ = invitation_create(
         survey=survey,
@@ -66,7 +67,7 @@ def respond(
     respondent.answers_save(
         response=response,
         answers=[
-            respondent.AnswerInput(by_number[number], value, "")
+            respondent.AnswerInput(by_number[number], value, (comments or {}).get(number, ""))
             for number, value in answers.items()
         ],
         link_hash=invitation.link_hash,

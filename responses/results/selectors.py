@@ -1,8 +1,10 @@
 """Reads of the results: the kept count tables as DataFrames, whether they can be trusted,
 the survey's statements, its latest snapshot and its recompute jobs."""
 
-import numpy as np
-import pandas as pd
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import connection
 from django.db.models import Count
 
@@ -18,6 +20,9 @@ from ..models import (
     Survey,
 )
 from . import group_keys
+
+if TYPE_CHECKING:  # pandas is loaded where the tables are read, not at start-up
+    import pandas as pd
 
 JOB_RECOMPUTE = "results.recompute"
 
@@ -58,6 +63,8 @@ def _counts_sql(survey_id: int) -> tuple[str, list]:
 
 
 def _decode(frame: pd.DataFrame) -> pd.DataFrame:
+    import numpy as np
+
     k = frame.pop("k").to_numpy(dtype=np.int64)
     g1, g2 = group_keys.GENDER_SPAN, group_keys.STATED_SPAN
     frame.insert(0, "gender", np.asarray(group_keys.GENDER_KEYS, dtype=object)[k % g1])
@@ -69,6 +76,8 @@ def _decode(frame: pd.DataFrame) -> pd.DataFrame:
 def count_tables(*, survey_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(answer counts by keys × statement × value, respondent counts by keys), read from the
     counts kept at each submission (results/services/counts.py)."""
+    import pandas as pd
+
     sql, params = _counts_sql(survey_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..access import no_store, research_survey_view
 from ..broker import BrokerUnavailable
-from . import charts, methods_report, pages, selectors
-from .exports import bundle, methods_text, registry, writers
+from . import charts, selectors
+from .exports import registry, writers
 from .services import snapshots
 
 MESSAGE_RECOMPUTE_LATER = (
@@ -132,9 +132,19 @@ def results_export(request, survey, key: str):
         if snapshot is None:
             raise Http404("No results computed yet")
         tables = snapshot.tables
-    include_tests = request.GET.get("tests") == "1"
-    body = registry.export_bytes(key=key, survey=survey, tables=tables, include_tests=include_tests)
-    response = HttpResponse(body, content_type=exporter.content_type)
+    include_test = request.GET.get("tests") == "1"  # as the comments and invitations say it
+    refusal = registry.export_refusal(key=key, survey=survey, include_test=include_test)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("research:results", slug=survey.slug)
+    chunks = registry.export_chunks(
+        key=key, survey=survey, tables=tables, include_test=include_test
+    )
+    if exporter.streams:
+        # Rows go out as the database yields them: memory does not grow with the panel.
+        response = StreamingHttpResponse(chunks, content_type=exporter.content_type)
+    else:
+        response = HttpResponse(b"".join(chunks), content_type=exporter.content_type)
     filename = registry.export_filename(key=key, slug=survey.slug)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -202,6 +212,10 @@ def comments_export(request, survey, fmt: str):
 
 
 def _methods(survey) -> tuple[list[dict], bytes, bytes]:
+    # pandas and scipy load with the report, not with the URLconf (a command starts light).
+    from . import methods_report
+    from .exports import methods_text
+
     sections = methods_text.methods_sections(methods_report.methods_report(survey=survey))
     html = render_to_string(
         "research/results/methods_export.html", {"survey": survey, "sections": sections}
@@ -219,7 +233,7 @@ def _attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
 @research_survey_view
 @no_store
 def results_methods(request, survey):
-    sections = methods_text.methods_sections(methods_report.methods_report(survey=survey))
+    sections, _, _ = _methods(survey)
     context = {"survey": survey, "sections": sections}
     return render(request, "research/results/methods.html", context)
 
@@ -246,6 +260,8 @@ def results_bundle(request, survey):
     if snapshot is None:
         raise Http404("No results computed yet")
     _, markdown, html = _methods(survey)
+    from .exports import bundle  # pandas and scipy load with it, not with the URLconf
+
     body = bundle.bundle_bytes(
         survey=survey, snapshot=snapshot, methods_md=markdown, methods_html=html
     )
@@ -257,6 +273,8 @@ def results_bundle(request, survey):
 @no_store
 def results_statement(request, survey, number: int):
     snapshot = snapshots.snapshot_current(survey=survey)
+    from . import pages  # pandas and scipy load with it, not with the URLconf
+
     page = pages.statement_page(snapshot.tables, number) if snapshot else None
     if page is None:
         raise Http404("No such statement")

@@ -5,6 +5,7 @@ import itertools
 import pytest
 from django.urls import reverse
 
+from responses.results.exports import codebook
 from responses.results.services.snapshots import recompute_job_create, snapshot_refresh
 from tests.browser.pages import assert_no_axe_violations
 from tests.factories import respond
@@ -58,3 +59,11 @@ def test_axe_finds_nothing_on_a_statement_page(researcher_page, live_server, gro
     chart = researcher_page.locator("figure.results-chart img")
     assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
     assert_no_axe_violations(researcher_page)
+
+
+def test_axe_finds_nothing_in_the_html_codebook(new_context, grouped_results):
+    page = new_context().new_page()
+    page.set_content(codebook.html_bytes(grouped_results).decode())
+    assert page.locator("h1").inner_text() == f"Codebook: {grouped_results.title}"
+    assert page.locator("article").count() == 71
+    assert_no_axe_violations(page)

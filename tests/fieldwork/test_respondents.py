@@ -11,7 +11,7 @@ from responses.fieldwork import selectors
 from responses.fieldwork.services import respondents
 from responses.links import link_secret
 from responses.models import Answer, AuditEvent, Expert, Invitation, Response, Survey
-from responses.results.exports import rows as export_rows
+from responses.results.exports import respondents as export_rows
 from responses.results.selectors import counts_fresh
 from responses.results.services.counts import counts_rebuild
 from tests.factories import kept, respond, walk_through
@@ -100,15 +100,16 @@ def test_test_response_stays_out_of_rates_and_state_counts(fielded, test_respons
 
 def test_test_response_stays_out_of_exports_unless_asked_for(fielded, test_response):
     assert len(list(export_rows.responses_wide_rows(fielded))) == 1 + 3
-    with_tests = list(export_rows.responses_wide_rows(fielded, include_tests=True))
+    with_tests = list(export_rows.responses_wide_rows(fielded, include_test=True))
     assert len(with_tests) == 1 + 4
     assert len(list(selectors.invitation_rows(fielded))) == 3
 
 
 def test_results_export_includes_tests_when_asked(researcher_client, fielded, test_response):
     export = url("results_export", fielded, "csv")
-    plain = researcher_client.get(export).content.decode("utf-8-sig")
-    asked = researcher_client.get(export + "?tests=1").content.decode("utf-8-sig")
+    plain = b"".join(researcher_client.get(export).streaming_content).decode("utf-8-sig")
+    asked = b"".join(researcher_client.get(export + "?tests=1").streaming_content)
+    asked = asked.decode("utf-8-sig")
     assert len(list(csv.reader(io.StringIO(plain)))) == 4
     assert len(list(csv.reader(io.StringIO(asked)))) == 5
 
@@ -286,8 +287,9 @@ def test_respondent_page_is_linked_from_the_invitations_table(researcher_client,
 
 def test_invitations_export_includes_tests_when_asked(researcher_client, fielded, test_response):
     export = url("invitations_csv", fielded)
-    plain = researcher_client.get(export).content.decode("utf-8-sig")
-    asked = researcher_client.get(export + "?tests=1").content.decode("utf-8-sig")
+    plain = b"".join(researcher_client.get(export).streaming_content).decode("utf-8-sig")
+    asked = b"".join(researcher_client.get(export + "?tests=1").streaming_content)
+    asked = asked.decode("utf-8-sig")
     assert "+test-" not in plain
     assert len(list(csv.reader(io.StringIO(asked)))) == 1 + 4
 

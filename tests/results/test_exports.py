@@ -12,8 +12,8 @@ from responses import uploads
 from responses.fieldwork.services.lifecycle import survey_create
 from responses.models import Response, ResultsSnapshot
 from responses.results import analysis
-from responses.results.exports import rows as export_rows
-from responses.results.exports import writers
+from responses.results.exports import respondents, writers
+from responses.results.exports.respondents import WIDE_TAIL
 from responses.results.services import imports
 from responses.results.services.imports import responses_import
 from responses.results.services.snapshots import snapshot_create
@@ -47,7 +47,7 @@ def answered_survey(survey):
 
 def wide(survey):
     return list(
-        csv.reader(io.StringIO(writers.csv_bytes(export_rows.responses_wide_rows(survey)).decode()))
+        csv.reader(io.StringIO(writers.csv_bytes(respondents.responses_wide_rows(survey)).decode()))
     )
 
 
@@ -84,8 +84,8 @@ def test_csv_quotes_every_text_field_and_leaves_numbers_bare():
 
 
 def test_xlsx_text_cells_are_strings_holding_the_text_itself():
-    data = writers.xlsx_bytes([["=cmd|' /C calc'!A0", "x;=1+1", -88]])
-    cells = next(load_workbook(io.BytesIO(data)).active.iter_rows())
+    data = writers.xlsx_bytes([["a", "b", "c"], ["=cmd|' /C calc'!A0", "x;=1+1", -88]])
+    cells = list(load_workbook(io.BytesIO(data)).active.iter_rows())[1]
     assert [(cell.data_type, cell.value) for cell in cells] == [
         ("s", "=cmd|' /C calc'!A0"), ("s", "x;=1+1"), ("n", -88)
     ]  # fmt: skip
@@ -94,51 +94,56 @@ def test_xlsx_text_cells_are_strings_holding_the_text_itself():
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_exports_drop_control_characters(survey, fmt):
     respond(survey, answers={1: 1}, open_answer="bell\x07 and escape\x1b")
-    rows = export_rows.responses_wide_rows(survey)
+    rows = respondents.responses_wide_rows(survey)
     if fmt == "csv":
         written = list(csv.reader(io.StringIO(writers.csv_bytes(rows).decode())))
     else:
         written = list(load_workbook(io.BytesIO(writers.xlsx_bytes(rows))).active.values)
-    assert written[1][53] == "bell and escape"
+    assert written[1][written[0].index("open_answer")] == "bell and escape"
 
 
 def test_wide_export_columns_and_codes(answered_survey):
     rows = wide(answered_survey)
-    assert rows[0][:4] == ["respondent", "sector", "gender", "S1"]
-    assert rows[0][53:] == ["open_answer", "order_shown"] and rows[0][52] == "S50"
+    head = rows[0]
+    assert head[:5] == ["respondent", "test", "language", "sector", "assigned_sector"]
+    assert head[head.index("gender") + 5] == "S1" and head[-3:] == ["S50", *WIDE_TAIL]
     assert len(rows) == 3  # the unsubmitted response is left out
-    by_sector = {row[1]: row for row in rows[1:]}
+    by_sector = {row[3]: dict(zip(head, row, strict=True)) for row in rows[1:]}
     agi = by_sector["agi_lab"]
-    assert (agi[2], agi[3], agi[4], agi[5]) == ("man", "2", "-88", "")
-    assert agi[53] == "'=cmd|' /C calc'!A0"
-    assert by_sector["civil_society"][3] == "-2" and by_sector["civil_society"][52] == "1"
+    assert (agi["gender"], agi["S1"], agi["S2"], agi["S3"]) == ("man", "2", "-88", "")
+    assert agi["open_answer"] == "'=cmd|' /C calc'!A0"
+    assert by_sector["civil_society"]["S1"] == "-2" and by_sector["civil_society"]["S50"] == "1"
 
 
-def test_wide_export_is_anonymous_with_fresh_random_ids(answered_survey):
+def test_wide_export_is_anonymous_with_the_stored_pseudonyms(answered_survey):
     first, second = wide(answered_survey), wide(answered_survey)
     text = str(first)
     assert "Expert" not in text and "example.org" not in text
     ids = [row[0] for row in first[1:]]
-    assert all(len(i) == 9 and i.startswith("R") for i in ids)
+    stored = Response.objects.filter(submitted_at__isnull=False).values_list("pseudonym", flat=True)
+    assert sorted(ids) == sorted(stored)
     pks = {f"R{pk}" for pk in Response.objects.values_list("pk", flat=True)}
     assert not pks & set(ids)
-    assert set(ids) != {row[0] for row in second[1:]}
+    assert first == second
 
 
 def test_wide_xlsx_keeps_codes_numeric(answered_survey):
-    data = writers.xlsx_bytes(export_rows.responses_wide_rows(answered_survey), "Responses")
+    data = writers.xlsx_bytes(respondents.responses_wide_rows(answered_survey), "Responses")
     sheet = load_workbook(io.BytesIO(data)).active
-    values = list(sheet.iter_rows(values_only=True))
-    agi = next(row for row in values if row[1] == "agi_lab")
-    assert agi[3] == 2 and agi[4] == -88 and agi[5] is None
-    assert agi[53] == "=cmd|' /C calc'!A0"
+    head, *values = sheet.iter_rows(values_only=True)
+    agi = dict(zip(head, next(row for row in values if row[3] == "agi_lab"), strict=True))
+    assert agi["S1"] == 2 and agi["S2"] == -88 and agi["S3"] is None
+    assert agi["open_answer"] == "=cmd|' /C calc'!A0"
 
 
 def test_long_export_has_one_row_per_answer(answered_survey):
-    text = writers.csv_bytes(export_rows.responses_long_rows(answered_survey)).decode()
+    text = writers.csv_bytes(respondents.responses_long_rows(answered_survey)).decode()
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["respondent", "sector", "gender", "statement", "value"]
-    assert sorted((row[1], row[3], row[4]) for row in rows[1:]) == [
+    assert rows[0][-3:] == ["statement", "value", "comment"] and rows[0][:2] == [
+        "respondent",
+        "test",
+    ]
+    assert sorted((row[3], row[-3], row[-2]) for row in rows[1:]) == [
         ("agi_lab", "1", "2"),
         ("agi_lab", "2", "-88"),
         ("civil_society", "1", "-2"),
@@ -287,7 +292,7 @@ def test_import_command_refuses_missing_file(survey):
 def test_export_command_long_format(answered_survey, tmp_path):
     path = tmp_path / "long.csv"
     call_command("export_responses", survey=answered_survey.slug, output=str(path), format="long")
-    assert path.read_text().splitlines()[0] == '"respondent","sector","gender","statement","value"'
+    assert path.read_text().splitlines()[0].endswith('"statement","value","comment"')
 
 
 def test_import_refuses_a_respondent_id_longer_than_its_placeholder_name_holds(survey):
@@ -305,3 +310,11 @@ def test_import_refuses_an_order_shown_that_is_no_statement_number(survey, order
     with pytest.raises(ImportRefused) as refused:
         responses_import(survey=survey, data=_file(rows), filename="in.csv")
     assert refused.value.problems == [{"line": 2, "message": imports.ERROR_ORDER}]
+
+
+@given(st.one_of(st.text(), st.integers(), st.none(), st.floats(allow_nan=False)))
+@example("'x")
+@example("a;=b")
+@example("bell\x07")
+def test_csv_cell_quick_path_equals_the_full_neutralisation(value):
+    assert writers.csv_cell(value) == writers.neutralise(writers._text(value))

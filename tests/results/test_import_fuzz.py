@@ -11,7 +11,7 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from responses.models import Answer, AnswerCount, Expert, GroupSize, Invitation, Response, Survey
-from responses.results.exports.rows import WIDE_FIXED, WIDE_TAIL
+from responses.results.exports.respondents import WIDE_FIXED, WIDE_TAIL
 from responses.results.services.imports import responses_import
 from responses.uploads import ImportRefused
 from tests import strategies

@@ -1,16 +1,20 @@
-"""Every export of the results, registered by key: a row generator (rows.py) and a writer
-(writers.py). The results page, its downloads and the commands choose an export by its key;
-nothing matches file names."""
+"""Every export of the results, registered by key. An exporter turns its source (the survey's
+latest snapshot's tables, or the survey itself) into the file's bytes, as chunks: the CSV
+files stream row by row, the others are built whole. The results page, its downloads and
+the commands choose an export by its key; nothing matches file names."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
 
-from . import rows, writers
+from . import codebook, labelled, respondents, rows, writers
 
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LATEX = "application/x-tex; charset=utf-8"
+SAV = "application/x-spss-sav"
+DTA = "application/x-stata-dta"
+XML = "application/xml; charset=utf-8"
+HTML = "text/html; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -19,10 +23,36 @@ class Exporter:
     label: str
     filename: str  # after "<survey slug>-"
     content_type: str
-    # Rows from the survey's latest snapshot's tables, or else from the survey itself.
+    # From the survey's latest snapshot's tables, or else from the survey's responses.
     from_snapshot: bool
-    rows: Callable[..., Iterable[list]]
-    write: Callable[[Iterable[list]], bytes]
+    chunks: Callable[..., Iterable[bytes]]
+    # Written as it is read (rows streamed from the database): no size limit.
+    streams: bool = False
+
+
+def _tables(row_source, write):
+    return lambda tables, **options: [write(row_source(tables))]
+
+
+def _csv(row_source):
+    def chunks(survey, *, include_test: bool = False):
+        return writers.csv_chunks(row_source(survey, include_test=include_test))
+
+    return chunks
+
+
+def _xlsx(row_source):
+    def chunks(survey, *, include_test: bool = False):
+        from .variables import wide_variables
+
+        data = row_source(survey, include_test=include_test)
+        return [writers.xlsx_bytes(data, "Responses", variables=wide_variables(survey))]
+
+    return chunks
+
+
+def _whole(build):
+    return lambda survey, *, include_test=False: [build(survey, include_test=include_test)]
 
 
 EXPORTERS = {
@@ -30,46 +60,91 @@ EXPORTERS = {
     for exporter in [
         Exporter(
             "statements-csv", "Per-statement results, CSV", "statements.csv", CSV, True,
-            rows.statement_rows, writers.csv_bytes,
+            _tables(rows.statement_rows, writers.csv_bytes),
         ),
         Exporter(
             "statements-xlsx", "Per-statement results, XLSX", "statements.xlsx", XLSX, True,
-            rows.statement_rows, partial(writers.xlsx_bytes, title="Statements"),
+            _tables(rows.statement_rows, lambda data: writers.xlsx_bytes(data, "Statements")),
         ),
         Exporter(
             "latex", "Per-statement results, LaTeX table", "statements.tex", LATEX, True,
-            rows.statement_latex_rows, writers.latex_bytes,
+            _tables(rows.statement_latex_rows, writers.latex_bytes),
         ),
         Exporter(
             "csv", "Responses, wide, CSV", "responses-wide.csv", CSV, False,
-            rows.responses_wide_rows, writers.csv_bytes,
+            _csv(respondents.responses_wide_rows), streams=True,
         ),
         Exporter(
             "xlsx", "Responses, wide, XLSX", "responses-wide.xlsx", XLSX, False,
-            rows.responses_wide_rows, partial(writers.xlsx_bytes, title="Responses"),
+            _xlsx(respondents.responses_wide_rows),
         ),
         Exporter(
             "long", "Responses, long, CSV", "responses-long.csv", CSV, False,
-            rows.responses_long_rows, writers.csv_bytes,
+            _csv(respondents.responses_long_rows), streams=True,
         ),
         Exporter(
             "long-xlsx", "Responses, long, XLSX", "responses-long.xlsx", XLSX, False,
-            rows.responses_long_rows, partial(writers.xlsx_bytes, title="Responses"),
+            _xlsx(respondents.responses_long_rows),
+        ),
+        Exporter(
+            "comments", "Comments per statement, CSV", "comments.csv", CSV, False,
+            _csv(respondents.comments_rows), streams=True,
+        ),
+        Exporter(
+            "sav", "Responses, wide, SPSS (labelled)", "responses.sav", SAV, False,
+            _whole(labelled.sav_bytes),
+        ),
+        Exporter(
+            "dta", "Responses, wide, Stata (labelled)", "responses.dta", DTA, False,
+            _whole(labelled.dta_bytes),
+        ),
+        Exporter(
+            "codebook", "Codebook, DDI-Codebook 2.5 XML", "codebook.xml", XML, False,
+            _whole(codebook.ddi_bytes),
+        ),
+        Exporter(
+            "codebook-html", "Codebook, HTML", "codebook.html", HTML, False,
+            _whole(codebook.html_bytes),
         ),
     ]
 }  # fmt: skip
-RESPONSE_FORMATS = [key for key, exporter in EXPORTERS.items() if not exporter.from_snapshot]
+CODEBOOK_FORMATS = {"ddi": "codebook", "html": "codebook-html"}
+RESPONSE_FORMATS = [
+    key
+    for key, exporter in EXPORTERS.items()
+    if not exporter.from_snapshot and key not in CODEBOOK_FORMATS.values()
+]
 
 
-def export_bytes(
-    *, key: str, survey=None, tables: dict | None = None, include_tests: bool = False
-) -> bytes:
-    """The export `key` of the survey (raw responses, the researchers' test responses only
-    with `include_tests`) or of a snapshot's tables."""
+XLSX_MAX_ROWS = 1_048_576  # a worksheet's rows, the header's among them
+ERROR_XLSX_ROWS = (
+    "The long file has {rows:,} rows, more than an XLSX sheet holds ({limit:,}): download the "
+    "long CSV instead."
+)
+
+
+def export_refusal(*, key: str, survey=None, include_test: bool = False) -> str | None:
+    """Why the export `key` of the survey cannot be made (None when it can): the long XLSX
+    of a large panel has more rows than a worksheet holds."""
+    if key != "long-xlsx":
+        return None
+    rows = respondents.long_row_count(survey, include_test=include_test)
+    if rows + 1 > XLSX_MAX_ROWS:
+        return ERROR_XLSX_ROWS.format(rows=rows, limit=XLSX_MAX_ROWS - 1)
+    return None
+
+
+def export_chunks(*, key: str, survey=None, tables: dict | None = None, include_test=False):
+    """The export `key` of the survey (its responses) or of a snapshot's tables, as chunks
+    of bytes."""
     exporter = EXPORTERS[key]
     if exporter.from_snapshot:
-        return exporter.write(exporter.rows(tables))
-    return exporter.write(exporter.rows(survey, include_tests=include_tests))
+        return exporter.chunks(tables)
+    return exporter.chunks(survey, include_test=include_test)
+
+
+def export_bytes(*, key: str, survey=None, tables: dict | None = None, include_test=False):
+    return b"".join(export_chunks(key=key, survey=survey, tables=tables, include_test=include_test))
 
 
 def export_filename(*, key: str, slug: str) -> str:

@@ -1,23 +1,13 @@
-"""Row generators of the exports: data first, format last. Each yields plain rows (lists, the
-header first) that a writer (writers.py) turns into CSV, XLSX or LaTeX; the writer keeps an
-open answer such as `=HYPERLINK(...)` from running as a formula. Numbers (the answer codes
--2..2 and -88) stay numbers.
-"""
-
-import secrets
-
-from ...models import Answer, Response
-from ..analysis import RESULT_COLUMNS
-from ..group_keys import stated_sector
-
-WIDE_FIXED = ["respondent", "sector", "gender"]
-WIDE_TAIL = ["open_answer", "order_shown"]
-LONG_COLUMNS = ["respondent", "sector", "gender", "statement", "value"]
+"""Row generators of the per-statement results, from a snapshot's tables: plain rows (lists,
+the header first) that a writer (writers.py) turns into CSV, XLSX or LaTeX. The raw
+responses' rows are in respondents.py."""
 
 # ---------------------------------------------------------------- per-statement results
 
 
 def statement_rows(tables: dict):
+    from ..analysis import RESULT_COLUMNS  # pandas and scipy: not at start-up
+
     yield list(RESULT_COLUMNS)
     for row in tables["statements"]:
         yield ["" if row[column] is None else row[column] for column in RESULT_COLUMNS]
@@ -55,86 +45,3 @@ def statement_latex_rows(tables: dict):
         cells += [_fixed(row[f"pct_{name}"], 1) for name in _LATEX_ORDER]
         cells += [_fixed(row["mean"], 2), _fixed(row["se"], 2)]
         yield cells
-
-
-# ---------------------------------------------------------------- raw responses
-
-
-def _exported(survey, include_tests: bool) -> dict:
-    """Which responses leave: the submitted ones, never the withdrawn, and the researchers'
-    test walk-throughs only when asked for."""
-    scope = {"invitation__survey": survey, "submitted_at__isnull": False}
-    scope["withdrawn_at__isnull"] = True
-    return scope if include_tests else scope | {"invitation__is_test": False}
-
-
-def _respondents(survey, anonymous: bool, include_tests: bool = False) -> list[dict]:
-    responses = (
-        Response.objects.filter(**_exported(survey, include_tests))
-        .select_related("invitation__expert")
-        .order_by("pk")
-    )
-    used: set[str] = set()
-    people = []
-    for response in responses:
-        label = f"R{response.pk}"
-        if anonymous:
-            label = _random_id(used)
-        expert = response.invitation.expert
-        people.append(
-            {
-                "pk": response.pk,
-                "respondent": label,
-                "sector": stated_sector(response.sectors),
-                "gender": response.gender,
-                "open_answer": response.open_answer,
-                "order": response.statement_order,
-                "name": expert.name,
-                "email": expert.email,
-            }
-        )
-    # Sorted by the random id, so the row order tells nothing about who answered when.
-    return sorted(people, key=lambda person: person["respondent"]) if anonymous else people
-
-
-def _random_id(used: set[str]) -> str:
-    while True:
-        label = "R" + secrets.token_hex(4)
-        if label not in used:
-            used.add(label)
-            return label
-
-
-def _answer_values(survey, include_tests: bool = False) -> dict[int, dict[int, int]]:
-    values: dict[int, dict[int, int]] = {}
-    scope = {f"response__{key}": value for key, value in _exported(survey, include_tests).items()}
-    rows = Answer.objects.filter(**scope, value__isnull=False).values_list(
-        "response_id", "statement__number", "value"
-    )
-    for response_id, number, value in rows.iterator(chunk_size=10000):
-        values.setdefault(response_id, {})[number] = value
-    return values
-
-
-def responses_wide_rows(survey, *, anonymous: bool = True, include_tests: bool = False):
-    numbers = list(survey.statements.order_by("number").values_list("number", flat=True))
-    number_of = dict(survey.statements.values_list("pk", "number"))
-    values = _answer_values(survey, include_tests)
-    identity = [] if anonymous else ["name", "email"]
-    yield WIDE_FIXED + [f"S{number}" for number in numbers] + WIDE_TAIL + identity
-    for person in _respondents(survey, anonymous, include_tests):
-        answers = values.get(person["pk"], {})
-        order = " ".join(str(number_of[pk]) for pk in person["order"] if pk in number_of)
-        row = [person["respondent"], person["sector"], person["gender"]]
-        row += [answers.get(number, "") for number in numbers]
-        row += [person["open_answer"], order]
-        row += [person[key] for key in identity]
-        yield row
-
-
-def responses_long_rows(survey, *, anonymous: bool = True, include_tests: bool = False):
-    values = _answer_values(survey, include_tests)
-    yield list(LONG_COLUMNS)
-    for person in _respondents(survey, anonymous, include_tests):
-        for number, value in sorted(values.get(person["pk"], {}).items()):
-            yield [person["respondent"], person["sector"], person["gender"], number, value]

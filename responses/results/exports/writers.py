@@ -18,8 +18,6 @@ import re
 from datetime import datetime
 
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from ...uploads import CONTROL_CHARACTERS
 
@@ -62,35 +60,126 @@ def _text(value):
     return value
 
 
-def write_csv(rows, stream) -> None:
-    writer = csv.writer(stream, quoting=csv.QUOTE_NONNUMERIC)
+_BREAKS = re.compile(r"[;\t\r\n]")
+_QUIET_START = tuple(FORMULA_STARTS) + ("'",)
+
+
+def csv_cell(value):
+    """`neutralise(_text(value))`, quicker for what most cells are: a number, or a text with
+    nothing to neutralise or drop (an export writes millions of cells)."""
+    if type(value) is int:
+        return value
+    if type(value) is str and (
+        value == ""
+        or not (
+            value.startswith(_QUIET_START)
+            or _BREAKS.search(value)
+            or CONTROL_CHARACTERS.search(value)
+        )
+    ):
+        return value
+    return neutralise(_text(value))
+
+
+class _Line:
+    """A file-like that hands back what the csv writer wrote, line by line."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_chunks(rows, *, excel_bom: bool = False, lines: int = 500):
+    """CSV as UTF-8 chunks of `lines` rows: a web download streams them, a command writes
+    them, and neither holds the whole file."""
+    writer = csv.writer(_Line(), quoting=csv.QUOTE_NONNUMERIC)
+    chunk = ["\ufeff"] if excel_bom else []
     for row in rows:
-        writer.writerow([neutralise(_text(value)) for value in row])
+        # Most cells are answer codes: kept as they are without a call.
+        cells = [value if type(value) is int else csv_cell(value) for value in row]
+        chunk.append(writer.writerow(cells))
+        if len(chunk) >= lines:
+            yield "".join(chunk).encode("utf-8")
+            chunk = []
+    if chunk:
+        yield "".join(chunk).encode("utf-8")
+
+
+def write_csv(rows, stream) -> None:
+    """CSV to an open text stream (opened with newline="")."""
+    for chunk in csv_chunks(rows):
+        stream.write(chunk.decode("utf-8"))
 
 
 def csv_bytes(rows, *, excel_bom: bool = False) -> bytes:
     """UTF-8; with `excel_bom`, a byte-order mark so that Excel reads accented names right."""
-    stream = io.StringIO()
-    write_csv(rows, stream)
-    return (("\ufeff" if excel_bom else "") + stream.getvalue()).encode("utf-8")
+    return b"".join(csv_chunks(rows, excel_bom=excel_bom))
 
 
-def _xlsx_cell(sheet, value) -> WriteOnlyCell:
+def _xlsx_cell(sheet, value, number_format: str | None = None):
+    from openpyxl.cell import WriteOnlyCell
+
     value = _text(value)
     cell = WriteOnlyCell(sheet, value=None if value == "" else value)
     if isinstance(value, str) and value:
         cell.data_type = "s"  # a string cell, never parsed as a formula
+    elif number_format and value != "":
+        cell.number_format = number_format
     return cell
 
 
-def xlsx_bytes(rows, title: str = "Sheet") -> bytes:
-    workbook = Workbook(write_only=True)
+def _header_cell(sheet, value):
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    cell = WriteOnlyCell(sheet, value=_text(value))
+    cell.data_type = "s"
+    cell.font = Font(bold=True)
+    return cell
+
+
+def _number_format(value) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return "0" if isinstance(value, int) else "0.00"
+
+
+def _sheet(workbook, title: str, rows, widths: dict[int, float] | None = None) -> None:
+    """A sheet with a bold, frozen header row and column widths fitted to the header (or
+    `widths` by column index): written as the rows come, never held."""
+    from openpyxl.utils import get_column_letter
+
     sheet = workbook.create_sheet(title[:31])
+    sheet.freeze_panes = "A2"
+    rows = iter(rows)
+    head = next(rows, [])
+    for index, name in enumerate(head, start=1):
+        width = (widths or {}).get(index, min(max(len(str(name)) + 2, 8), 60))
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.append([_header_cell(sheet, value) for value in head])
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
+        sheet.append([_xlsx_cell(sheet, value, _number_format(value)) for value in row])
+
+
+def xlsx_bytes(rows, title: str = "Sheet", variables=None) -> bytes:
+    """An XLSX workbook of the rows; with `variables` (exports/variables.py), a second
+    sheet "Variables" describing every column: label, codes and the wording shown."""
+    from openpyxl import Workbook  # loaded by the export, not at start-up
+
+    workbook = Workbook(write_only=True)
+    _sheet(workbook, title, rows)
+    if variables is not None:
+        _sheet(workbook, "Variables", variable_rows(variables), {2: 50, 4: 50, 5: 80})
     stream = io.BytesIO()
     workbook.save(stream)
     return stream.getvalue()
+
+
+def variable_rows(variables):
+    yield ["variable", "label", "kind", "codes", "question"]
+    for variable in variables:
+        codes = "; ".join(f"{value} = {label}" for value, label in variable.codes)
+        question = " | ".join(f"[{code}] {text}" for code, text in variable.question.items())
+        yield [variable.name, variable.label, variable.kind, codes, question]
 
 
 _LATEX_SPECIAL = {

@@ -19,7 +19,7 @@ from django.utils import timezone
 from ...audit import audit_log
 from ...broker import publish_after_commit
 from ...models import Job, ResultsSnapshot, Survey
-from .. import analysis, selectors
+from .. import selectors
 from ..selectors import JOB_RECOMPUTE
 from .counts import counts_rebuild
 
@@ -48,6 +48,8 @@ def snapshot_create(
     from the answers first when they no longer match the submitted responses (a deletion),
     or always with `rebuild`: the manual recompute, exact and slower. The beat's refresh
     reads the kept counts."""
+    from .. import analysis  # pandas and scipy: loaded where computed, not at start-up
+
     progress = progress or (lambda percent: None)
     answers, sizes = count_tables_checked(survey=survey, rebuild=rebuild)
     progress(40)
