@@ -105,6 +105,9 @@ def survey_reopen(request, survey):
         try:
             lifecycle.survey_reopen(survey=survey, actor=request.user, closes_at=closes_at)
         except lifecycle.LifecycleError as error:
+            if str(error) != lifecycle.ERROR_REOPEN_DATE:
+                messages.error(request, str(error))
+                return redirect("research:dashboard", survey.slug)
             refusal = str(error)
         else:
             messages.success(request, "The survey is open again.")
