@@ -182,7 +182,7 @@ class BackgroundForm(forms.Form):
         for question, choices in options.items():
             for code, default in choices:
                 self.fields[f"{question}_{code}"] = forms.CharField(
-                    label=default,
+                    label=f"Label for “{default}”",
                     max_length=200,
                     required=False,
                     disabled=locked[question],
