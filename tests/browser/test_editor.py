@@ -146,12 +146,19 @@ def test_close_and_reopen_dialogs(signed_in, live_server, survey, invitation, wi
     assert Survey.objects.get(pk=survey.pk).status == Survey.Status.OPEN
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_confirmation_page_has_no_axe_violations(signed_in, live_server, survey, width):
+    page = signed_in(width)
+    page.goto(live_server.url + url("close", survey))
+    check(page, "confirm_close_page", width)
+
+
 def test_close_without_javascript_confirms_on_a_page(signed_in, live_server, survey):
+    # axe-core runs as a script: the page itself is checked with JavaScript on (above).
     page = signed_in(390, java_script_enabled=False)
     page.goto(live_server.url + url("dashboard", survey))
     page.get_by_role("link", name="Close the survey now…").click()
     page.wait_for_url("**/close/")
-    check(page, "confirm_close_page", 390)
     page.get_by_role("button", name="Close the survey").click()
     expect(page.get_by_text("The survey is closed.")).to_be_visible()
     assert Survey.objects.get(pk=survey.pk).status == Survey.Status.CLOSED
