@@ -32,6 +32,8 @@ class SurveyAdmin(admin.ModelAdmin):
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("collaborators",)
+    # The status changes only through the dashboard's Open, Close and Reopen (services).
+    readonly_fields = ("status",)
     inlines = [SurveyItemInline]
 
 

@@ -11,7 +11,26 @@ from .access import surveys_for_user
 # (tab, label, the URL names that belong to it). A page whose URL name is in no list marks
 # no tab.
 TABS = [
-    ("dashboard", "Dashboard", {"dashboard", "dashboard_figures", "open", "close", "anonymise"}),
+    (
+        "dashboard",
+        "Dashboard",
+        {"dashboard", "dashboard_figures", "open", "close", "reopen", "anonymise"},
+    ),
+    (
+        "edit",
+        "Edit survey",
+        {
+            "edit",
+            "edit_background",
+            "edit_reminders",
+            "edit_statements",
+            "statement_add",
+            "item_action",
+            "item_wording",
+            "section_add",
+            "section_action",
+        },  # fmt: skip
+    ),
     (
         "invitations",
         "Invitations",

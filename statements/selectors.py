@@ -1,4 +1,4 @@
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from .models import Statement
 
@@ -22,3 +22,15 @@ def provisional_statements(*, ids=None):
     if ids is not None:
         queryset = queryset.filter(pk__in=ids)
     return queryset
+
+
+CATALOGUE_PAGE = 25
+
+
+def catalogue_search(*, query: str = "", exclude_ids=()):
+    """The catalogue's statements whose title or text holds the query, in the paper's order,
+    leaving out `exclude_ids` (a survey's own)."""
+    rows = Statement.objects.exclude(pk__in=exclude_ids)
+    for word in query.split()[:8]:
+        rows = rows.filter(Q(title__icontains=word) | Q(text__icontains=word))
+    return rows.order_by("number")

@@ -50,3 +50,35 @@ def statement_update(*, statement: Statement, title: str, text: str, wording: st
     locked.full_clean()
     locked.save()
     return locked
+
+
+ERROR_TITLE = "A statement needs a title (at most 200 characters)."
+ERROR_TEXT = "A statement needs a text."
+
+
+class StatementInvalid(Exception):
+    pass
+
+
+def wording_clean(*, title: str, text: str) -> tuple[str, str]:
+    title, text = title.strip(), text.strip()
+    if not title or len(title) > 200:
+        raise StatementInvalid(ERROR_TITLE)
+    if not text:
+        raise StatementInvalid(ERROR_TEXT)
+    return title, text
+
+
+@transaction.atomic
+def statement_create(*, title: str, text: str, wording: str = Statement.Wording.VERBATIM):
+    """A new statement of the catalogue, numbered after the paper's."""
+    title, text = wording_clean(title=title, text=text)
+    last = Statement.objects.select_for_update().order_by("-number").first()
+    last_position = Statement.objects.order_by("-questionnaire_position").first()
+    return Statement.objects.create(
+        number=(last.number if last else 0) + 1,
+        questionnaire_position=(last_position.questionnaire_position if last_position else 0) + 1,
+        title=title,
+        text=text,
+        wording=wording,
+    )

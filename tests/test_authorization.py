@@ -23,7 +23,7 @@ from responses.fieldwork.services.experts import experts_parse, invitation_creat
 from responses.fieldwork.services.lifecycle import invitation_regenerate_link, survey_create
 from responses.fieldwork.services.staging import import_stage
 from responses.links import link_secret
-from responses.models import EmailDelivery, ScheduledSend
+from responses.models import EmailDelivery, ScheduledSend, Section
 from responses.results.services.snapshots import recompute_job_create, snapshot_refresh
 from tests.factories import respond
 
@@ -173,8 +173,25 @@ ROUTES = {
         research(), path="/research/{slug}/emails/preview/invitation.html"
     ),
     "research/<slug:slug>/emails/test/": post(research(), "research:email_test"),
-    "research/<slug:slug>/open/": post(research(), "research:open"),
-    "research/<slug:slug>/close/": post(research(), "research:close"),
+    "research/new/": both(plain(STAFF), "research:survey_new"),
+    "research/<slug:slug>/open/": both(research(), "research:open"),
+    "research/<slug:slug>/close/": both(research(), "research:close"),
+    "research/<slug:slug>/reopen/": both(research(), "research:reopen"),
+    "research/<slug:slug>/edit/": both(research(), "research:edit"),
+    "research/<slug:slug>/edit/background/": both(research(), "research:edit_background"),
+    "research/<slug:slug>/edit/reminders/": both(research(), "research:edit_reminders"),
+    "research/<slug:slug>/edit/statements/": get(research(), "research:edit_statements"),
+    "research/<slug:slug>/edit/statements/add/": post(research(), "research:statement_add"),
+    "research/<slug:slug>/edit/statements/<int:item_id>/": post(
+        research("item_id"), "research:item_action"
+    ),
+    "research/<slug:slug>/edit/statements/<int:item_id>/wording/": both(
+        research("item_id"), "research:item_wording"
+    ),
+    "research/<slug:slug>/edit/sections/": post(research(), "research:section_add"),
+    "research/<slug:slug>/edit/sections/<int:section_id>/": post(
+        research("section_id"), "research:section_action"
+    ),
     "research/<slug:slug>/anonymise/": both(research(), "research:anonymise"),
     "research/<slug:slug>/audit/": get(research(), "research:audit"),
     "research/<slug:slug>/results/": get(research(), "research:results"),
@@ -317,6 +334,8 @@ def _survey_objects(survey, invitation, owner, newcomer: str) -> dict:
         "job_id": staged.pk,
         "scheduled_id": scheduled.pk,
         "recompute_job": recompute_job_create(survey=survey, actor=owner).pk,
+        "item_id": survey.items.order_by("position").first().pk,
+        "section_id": Section.objects.create(survey=survey, position=1, title="Part one").pk,
     }
 
 

@@ -17,7 +17,13 @@ def current_tabs(page: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("name", "tab"),
-    [("dashboard", "Dashboard"), ("invitations", "Invitations"), ("results", "Results")],
+    [
+        ("dashboard", "Dashboard"),
+        ("edit", "Edit survey"),
+        ("edit_statements", "Edit survey"),
+        ("invitations", "Invitations"),
+        ("results", "Results"),
+    ],
 )
 def test_navigation_marks_the_current_tab(researcher_client, survey, name, tab):
     page = researcher_client.get(url(name, survey)).content.decode()

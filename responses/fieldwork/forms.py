@@ -3,7 +3,10 @@
 from django import forms
 from django.conf import settings
 
+from statements.models import Statement
+
 from ..choices import SECTOR_GROUPS
+from ..models import Survey
 from ..uploads import MAX_UPLOAD_BYTES
 from .services.lifecycle import ERROR_CONFIRM_REASONS
 
@@ -181,4 +184,134 @@ class SendAtForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"invalid": ERROR_SEND_AT_FORMAT},
+    )
+
+
+# The survey editor's forms. The checks that matter are the services' (services/editor.py,
+# services/questionnaire.py); these parse the fields.
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+ERROR_DAY = "Give a whole number of days between 1 and 365."
+REMINDER_SLOTS = 5
+
+
+def _datetime_field(label: str) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+    )
+
+
+def _text(label: str, rows: int = 4, **options) -> forms.CharField:
+    widget = forms.Textarea(attrs={"rows": rows, "cols": 80})
+    return forms.CharField(label=label, required=False, widget=widget, **options)
+
+
+class NewSurveyForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    copy_from = forms.ChoiceField(label="Start from", required=False)
+
+    def __init__(self, *args, surveys=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "The paper's 50 statements and the default texts")]
+        choices += [(s.slug, f"A copy of “{s.title}”") for s in surveys]
+        self.fields["copy_from"].choices = choices
+
+
+class SurveySettingsForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    organisation = forms.CharField(
+        label="Organisation", max_length=200, required=False, help_text="Shown to experts."
+    )
+    contact_name = forms.CharField(label="Contact name", max_length=200, required=False)
+    contact_email = forms.EmailField(
+        label="Contact email",
+        required=False,
+        help_text="Shown to experts, and the Reply-To of every email.",
+    )
+    privacy_controller = _text("Data controller", 2)
+    privacy_purpose = _text("Purpose of the processing", 3)
+    privacy_retention = _text("Retention", 2)
+    privacy_rights = _text("The experts' rights", 3)
+    introduction = _text("Introduction", 6)
+    consent_text = _text("Consent text", 5)
+    thank_you_message = _text("Thank-you message", 3)
+    estimated_minutes = forms.IntegerField(
+        label="Estimated minutes", required=False, min_value=1, max_value=300
+    )
+    opens_at = _datetime_field("Opens")
+    closes_at = _datetime_field("Closes")
+    statements_per_page = forms.IntegerField(label="Statements per page", min_value=1, max_value=50)
+    order = forms.ChoiceField(label="Order of the statements", choices=Survey.Order.choices)
+    min_group_size = forms.IntegerField(
+        label="Minimum group size",
+        min_value=1,
+        max_value=100,
+        help_text="Results for a smaller group of experts are not shown.",
+    )
+
+
+class StatementNewForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    text = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
+
+
+class WordingForm(StatementNewForm):
+    wording = forms.ChoiceField(label="Wording", choices=Statement.Wording.choices)
+
+
+class SectionForm(forms.Form):
+    title = forms.CharField(label="Section title", max_length=200)
+
+
+class BackgroundForm(forms.Form):
+    """The two questions' switches, and a label field per option (`sector_<code>`)."""
+
+    ask_sector = forms.BooleanField(label="Ask for the expert's sector", required=False)
+    ask_gender = forms.BooleanField(label="Ask for the expert's gender", required=False)
+
+    def __init__(self, *args, options: dict, locked: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        for question, choices in options.items():
+            for code, default in choices:
+                self.fields[f"{question}_{code}"] = forms.CharField(
+                    label=f"Label for “{default}”",
+                    max_length=200,
+                    required=False,
+                    disabled=locked[question],
+                )
+
+    def labels(self, options: dict) -> dict:
+        data = self.cleaned_data
+        return {
+            question: {code: data.get(f"{question}_{code}", "") for code, _ in choices}
+            for question, choices in options.items()
+        }
+
+
+class RemindersForm(forms.Form):
+    reminder_max = forms.IntegerField(
+        label="Maximum number of automatic reminders", min_value=0, max_value=10
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for slot in range(1, REMINDER_SLOTS + 1):
+            self.fields[f"day_{slot}"] = forms.IntegerField(
+                label=f"Reminder {slot}: days after the invitation",
+                required=False,
+                min_value=1,
+                max_value=365,
+                error_messages={"min_value": ERROR_DAY, "max_value": ERROR_DAY},
+            )
+
+    def days(self) -> list[int]:
+        values = (self.cleaned_data.get(f"day_{slot}") for slot in range(1, REMINDER_SLOTS + 1))
+        return [day for day in values if day is not None]
+
+
+class ReopenForm(forms.Form):
+    closes_at = forms.DateTimeField(
+        label="New closing date",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
     )

@@ -2,10 +2,22 @@
 
 from django.urls import path
 
-from .views import emails, imports, invitations, preview, respondents, surveys, translations
+from .views import (
+    editor,
+    editor_statements,
+    emails,
+    imports,
+    invitations,
+    preview,
+    respondents,
+    surveys,
+    translations,
+)
 
 urlpatterns = [
     path("", surveys.survey_list, name="surveys"),
+    # Before the survey pages: "new" is no survey's slug (lifecycle.RESERVED_SLUGS).
+    path("new/", editor.survey_new, name="survey_new"),
     path("<slug:slug>/", surveys.dashboard, name="dashboard"),
     path("<slug:slug>/figures/", surveys.dashboard_figures, name="dashboard_figures"),
     path("<slug:slug>/invitations/", invitations.invitations, name="invitations"),
@@ -85,6 +97,36 @@ urlpatterns = [
     path("<slug:slug>/emails/test/", emails.email_test_send, name="email_test"),
     path("<slug:slug>/open/", surveys.survey_open, name="open"),
     path("<slug:slug>/close/", surveys.survey_close, name="close"),
+    path("<slug:slug>/reopen/", surveys.survey_reopen, name="reopen"),
+    path("<slug:slug>/edit/", editor.survey_edit, name="edit"),
+    path("<slug:slug>/edit/background/", editor.survey_background, name="edit_background"),
+    path("<slug:slug>/edit/reminders/", editor.survey_reminders, name="edit_reminders"),
+    path(
+        "<slug:slug>/edit/statements/",
+        editor_statements.statements_edit,
+        name="edit_statements",
+    ),
+    path(
+        "<slug:slug>/edit/statements/add/",
+        editor_statements.statement_add,
+        name="statement_add",
+    ),
+    path(
+        "<slug:slug>/edit/statements/<int:item_id>/",
+        editor_statements.item_action,
+        name="item_action",
+    ),
+    path(
+        "<slug:slug>/edit/statements/<int:item_id>/wording/",
+        editor_statements.item_wording,
+        name="item_wording",
+    ),
+    path("<slug:slug>/edit/sections/", editor_statements.section_add, name="section_add"),
+    path(
+        "<slug:slug>/edit/sections/<int:section_id>/",
+        editor_statements.section_action,
+        name="section_action",
+    ),
     path("<slug:slug>/anonymise/", surveys.survey_anonymise, name="anonymise"),
     path("<slug:slug>/audit/", surveys.audit, name="audit"),
 ]

@@ -31,7 +31,7 @@ ERROR_SLUG_TAKEN = "A survey with the slug '{slug}' already exists."
 ERROR_SLUG_INVALID = "A slug may contain only lowercase letters, digits and hyphens."
 ERROR_SLUG_RESERVED = "The slug '{slug}' is an address of the research pages: choose another."
 # /research/<slug>/ would be shadowed by the research pages of these names (responses/urls.py).
-RESERVED_SLUGS = frozenset({"login", "logout", "password-reset"})
+RESERVED_SLUGS = frozenset({"login", "logout", "password-reset", "new"})
 ERROR_TITLE = "A survey needs a title."
 ERROR_CLOSING_DATE = "The closing date must lie in the future."
 ERROR_NO_STATEMENTS = "The statement catalogue is empty: run the migrations first."
@@ -43,8 +43,19 @@ ERROR_PROVISIONAL = (
     "survey with them as they are."
 )
 ERROR_NOT_CLOSED = "Only a closed survey can be anonymised."
+ERROR_NOT_REOPENABLE = "Only a closed survey can be reopened."
+ERROR_REOPEN_ANONYMISED = "An anonymised survey cannot be reopened: its links no longer work."
+ERROR_REOPEN_DATE = "Give the new closing date, in the future."
 ERROR_ANONYMISED = "This survey is already anonymised."
 ERROR_ANONYMISED_LINK = "This survey is anonymised: its invitations can't have links any more."
+WARNING_CONTACT = (
+    "No contact name and email: experts cannot see whom to ask, and emails go out without a "
+    "Reply-To."
+)
+WARNING_PRIVACY = (
+    "The privacy notice is incomplete: give the controller, the purpose, the retention and "
+    "the experts' rights."
+)
 ERROR_CONFIRM_SLUG = "Type the survey's short name '{slug}' to confirm."
 ERROR_CONFIRM_REASONS = "Tick the box to confirm that the decline reasons are deleted too."
 ERROR_REASON = "Give a reason, for example the bounce message."
@@ -155,6 +166,37 @@ def survey_close(*, survey: Survey, actor) -> Survey:
         raise LifecycleError(ERROR_NOT_OPEN)
     _close(survey, timezone.now(), actor)
     return survey
+
+
+@transaction.atomic
+def survey_reopen(*, survey: Survey, actor, closes_at: datetime | None) -> Survey:
+    """Open again until a new closing date; answers and links are as they were."""
+    if survey.status != Survey.Status.CLOSED:
+        raise LifecycleError(ERROR_NOT_REOPENABLE)
+    if survey.anonymised_at is not None:
+        raise LifecycleError(ERROR_REOPEN_ANONYMISED)
+    if closes_at is None or closes_at <= timezone.now():
+        raise LifecycleError(ERROR_REOPEN_DATE)
+    reopened = Survey.objects.filter(
+        pk=survey.pk, status=Survey.Status.CLOSED, anonymised_at__isnull=True
+    ).update(status=Survey.Status.OPEN, closes_at=closes_at, closed_at=None)
+    if not reopened:
+        raise LifecycleError(ERROR_NOT_REOPENABLE)
+    data = {"closes_at": closes_at.isoformat(), "closed_at": str(survey.closed_at)}
+    survey.status, survey.closes_at, survey.closed_at = Survey.Status.OPEN, closes_at, None
+    audit_log(action="survey.reopened", survey=survey, actor=actor, data=data)
+    return survey
+
+
+def open_warnings(survey: Survey) -> list[str]:
+    """What a researcher should know before opening: experts see these gaps."""
+    warnings = []
+    if not (survey.contact_name.strip() and survey.contact_email.strip()):
+        warnings.append(WARNING_CONTACT)
+    privacy = (survey.privacy_controller, survey.privacy_purpose, survey.privacy_retention)
+    if not all(part.strip() for part in (*privacy, survey.privacy_rights)):
+        warnings.append(WARNING_PRIVACY)
+    return warnings
 
 
 @transaction.atomic

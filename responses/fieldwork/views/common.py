@@ -1,6 +1,8 @@
 """What the fieldwork pages share: the messages they show, the page size, rendering."""
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("state", "sector", "delivery", "q", "sort")
@@ -37,3 +39,9 @@ def render_page(request, template, survey=None, status=200, **context):
 
 def invitation_or_404(survey, pk):
     return get_object_or_404(survey.invitations.select_related("expert", "survey"), pk=pk)
+
+
+def time_zone_label() -> str:
+    """The zone the researchers' dates are read and shown in, e.g. "UTC (UTC+00:00)"."""
+    offset = f"{timezone.localtime():%z}"
+    return f"{settings.TIME_ZONE} (UTC{offset[:3]}:{offset[3:]})"

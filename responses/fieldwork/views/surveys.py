@@ -1,18 +1,18 @@
-"""The survey list, the dashboard, the survey's lifecycle (open, close, anonymise) and its
-audit log."""
+"""The survey list, the dashboard, the survey's lifecycle (open, close, reopen, each
+confirmed; anonymise) and its audit log."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from ...access import no_store, research_survey_view, researcher_required
 from ...choices import STATE_LABELS
 from .. import charts, selectors
-from ..forms import AnonymiseForm, OpenSurveyForm
+from ..forms import AnonymiseForm, OpenSurveyForm, ReopenForm
 from ..services import lifecycle
-from .common import render_page
+from .common import render_page, time_zone_label
 
 
 @require_GET
@@ -41,12 +41,14 @@ def _figures(survey) -> dict:
 @research_survey_view
 @no_store
 def dashboard(request, survey):
-    context = _figures(survey) | {
-        "days_left": selectors.days_left(survey),
-        "unknown": selectors.deliveries_unknown_count(survey),
-        "provisional": lifecycle.provisional_count(survey),
-        "open_form": OpenSurveyForm(),
-    }
+    context = (
+        _figures(survey)
+        | {
+            "days_left": selectors.days_left(survey),
+            "unknown": selectors.deliveries_unknown_count(survey),
+        }
+        | lifecycle_context(survey)
+    )
     return render_page(request, "dashboard.html", survey, **context)
 
 
@@ -58,9 +60,30 @@ def dashboard_figures(request, survey):
     return render_page(request, "_dashboard_figures.html", survey, **_figures(survey))
 
 
-@require_POST
+def lifecycle_context(survey) -> dict:
+    """What the Open, Close and Reopen dialogs say will happen (the dashboard's and their
+    confirmation pages without script)."""
+    return {
+        "provisional": lifecycle.provisional_count(survey),
+        "warnings": lifecycle.open_warnings(survey),
+        "not_answered": selectors.not_answered_count(survey),
+        "open_form": OpenSurveyForm(),
+        "reopen_form": ReopenForm(),
+        "time_zone": time_zone_label(),
+    }
+
+
+def _confirm_page(request, survey, action: str, **context):
+    context = lifecycle_context(survey) | {"action": action} | context
+    return render_page(request, "confirm_lifecycle.html", survey, **context)
+
+
+@require_http_methods(["GET", "POST"])
 @research_survey_view
+@no_store
 def survey_open(request, survey):
+    if request.method == "GET":
+        return _confirm_page(request, survey, "open")
     form = OpenSurveyForm(request.POST)
     form.is_valid()
     try:
@@ -76,9 +99,12 @@ def survey_open(request, survey):
     return redirect("research:dashboard", survey.slug)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @research_survey_view
+@no_store
 def survey_close(request, survey):
+    if request.method == "GET":
+        return _confirm_page(request, survey, "close")
     try:
         lifecycle.survey_close(survey=survey, actor=request.user)
     except lifecycle.LifecycleError as error:
@@ -86,6 +112,30 @@ def survey_close(request, survey):
     else:
         messages.success(request, "The survey is closed.")
     return redirect("research:dashboard", survey.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@research_survey_view
+@no_store
+def survey_reopen(request, survey):
+    form = ReopenForm(request.POST or None)
+    refusal = ""
+    if request.method == "POST":
+        closes_at = form.cleaned_data["closes_at"] if form.is_valid() else None
+        try:
+            lifecycle.survey_reopen(survey=survey, actor=request.user, closes_at=closes_at)
+        except lifecycle.LifecycleError as error:
+            if str(error) != lifecycle.ERROR_REOPEN_DATE:
+                messages.error(request, str(error))
+                return redirect("research:dashboard", survey.slug)
+            refusal = str(error)
+        else:
+            messages.success(request, "The survey is open again.")
+            return redirect("research:dashboard", survey.slug)
+    context = lifecycle_context(survey) | {"action": "reopen", "reopen_refusal": refusal}
+    context["reopen_form"] = form
+    status = 400 if refusal else 200
+    return render_page(request, "confirm_lifecycle.html", survey, status=status, **context)
 
 
 @require_http_methods(["GET", "POST"])
