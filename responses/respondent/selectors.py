@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from statements.models import Statement
 
 from .. import links
-from ..choices import SCALE
+from ..choices import GENDERS, SCALE, STATED_SECTORS
 from ..models import Answer, Invitation, Response, Survey
 
 ERROR_SESSION_ENDED = (
@@ -25,6 +26,10 @@ ERROR_CLOSED = "This survey has closed. The answers you saved before it closed a
 ERROR_NOT_OPEN = "This survey is not open yet."
 ERROR_SUBMITTED = "Your answers were already submitted and can no longer be changed."
 ERROR_STATEMENT = "This statement is not part of your questionnaire."
+QUESTION_SECTORS = _("In which sector(s) do you work? Choose all that apply.")
+QUESTION_GENDER = _("What is your gender?")
+QUESTION_OPEN = _("Anything else you would like to tell us?")
+NOT_ANSWERED = _("Not answered")
 
 
 @dataclass(frozen=True)
@@ -208,22 +213,62 @@ def answered_count(*, response: Response) -> int:
     return Answer.objects.filter(response=response, value__isnull=False).count()
 
 
-def unanswered_statements(*, response: Response, per_page: int) -> list[dict]:
-    answered = set(
+def answered_ids(*, response: Response) -> set[int]:
+    return set(
         Answer.objects.filter(response=response, value__isnull=False).values_list(
             "statement_id", flat=True
         )
     )
+
+
+def resume_page(*, response: Response, per_page: int, answered: set[int]) -> int | None:
+    """The page of the first statement not answered yet, in the order shown; None when every
+    statement is answered (the expert goes on to the review)."""
+    for index, statement_id in enumerate(response.statement_order):
+        if statement_id not in answered:
+            return index // per_page + 1
+    return None
+
+
+def survey_statement_count(*, survey: Survey) -> int:
+    return survey.items.count()
+
+
+def unanswered_by_page(*, response: Response, per_page: int) -> list[dict]:
+    """The statements not answered yet, grouped by the page that shows them, in order:
+    [{"page": 2, "statements": [...]}, ...]."""
+    answered = answered_ids(response=response)
     missing = [pk for pk in response.statement_order if pk not in answered]
-    return [
-        {
-            "statement": statement,
-            "page": page_of_statement(
-                response=response, per_page=per_page, statement_id=statement.pk
-            ),
-        }
-        for statement in statements_in_order(ids=missing)
-    ]
+    groups: list[dict] = []
+    for statement in statements_in_order(ids=missing):
+        number = page_of_statement(response=response, per_page=per_page, statement_id=statement.pk)
+        if not groups or groups[-1]["page"] != number:
+            groups.append({"page": number, "statements": []})
+        groups[-1]["statements"].append(statement)
+    return groups
+
+
+def background_labels(*, survey: Survey, kind: str) -> list[tuple[str, str]]:
+    """The options of the sector or gender question, with the researchers' rewordings."""
+    choices = STATED_SECTORS if kind == "sector" else GENDERS
+    own = (survey.background_labels or {}).get(kind) or {}
+    return [(code, own.get(code) or label) for code, label in choices]
+
+
+def background_rows(*, survey: Survey, response: Response) -> list[dict]:
+    """The background answers as the expert gave them, for the read-only record."""
+    rows = []
+    if survey.ask_sector:
+        labels = dict(background_labels(survey=survey, kind="sector"))
+        answer = ", ".join(str(labels.get(code, code)) for code in response.sectors or [])
+        rows.append({"question": QUESTION_SECTORS, "answer": answer})
+    if survey.ask_gender:
+        labels = dict(background_labels(survey=survey, kind="gender"))
+        rows.append({"question": QUESTION_GENDER, "answer": labels.get(response.gender, "")})
+    if survey.open_question or response.open_answer:
+        question = survey.open_question or QUESTION_OPEN
+        rows.append({"question": question, "answer": response.open_answer})
+    return rows
 
 
 def answer_rows(*, response: Response) -> list[dict]:
@@ -237,7 +282,7 @@ def answer_rows(*, response: Response) -> list[dict]:
         rows.append(
             {
                 "statement": statement,
-                "label": labels.get(value, "Not answered"),
+                "label": labels.get(value, NOT_ANSWERED),
                 "comment": answer.comment if answer else "",
             }
         )
