@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +16,7 @@ from statements.models import Statement
 
 from .. import links
 from ..choices import GENDERS, SCALE, STATED_SECTORS
-from ..models import Answer, Invitation, Response, Survey
+from ..models import Answer, Invitation, Response, Survey, SurveyItem
 
 ERROR_SESSION_ENDED = (
     "Your session has ended. Your choice is still on screen but was not saved: please open "
@@ -197,8 +198,16 @@ def page_of_statement(*, response: Response, per_page: int, statement_id: int) -
     return response.statement_order.index(statement_id) // per_page + 1
 
 
-def statements_in_order(*, ids: list[int]) -> list[Statement]:
-    by_id = Statement.objects.in_bulk(ids)
+def statements_in_order(*, ids: list[int], survey: Survey | None = None) -> list[Statement]:
+    """The statements of `ids` in that order; with `survey`, each carries `section_title`,
+    the title of its section in that survey ("" for none), read in the same query."""
+    statements = Statement.objects.filter(pk__in=ids)
+    if survey is not None:
+        section = SurveyItem.objects.filter(survey=survey, statement=OuterRef("pk"))
+        statements = statements.annotate(
+            section_title=Subquery(section.values("section__title")[:1])
+        )
+    by_id = {statement.pk: statement for statement in statements}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 

@@ -6,9 +6,10 @@ import pytest
 from playwright.sync_api import expect
 
 from responses.choices import DONT_KNOW, SCALE
-from responses.models import Answer
+from responses.models import Answer, Response
 
 from .pages import BrowserLog, assert_no_axe_violations, open_and_consent
+from .pages import axe_violations as axe_list
 
 pytestmark = pytest.mark.browser
 
@@ -170,3 +171,43 @@ def test_csrf_failure_gets_our_page_and_the_unsaved_choice_is_sent_again(
     assert stored_values(invitation) == {statement_id: -1}
     assert page.evaluate("window.sessionStorage.getItem('surveysite.unsaved')") is None
     assert log.csp_violations == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366", "390"])
+def test_axe_finds_nothing_on_the_expert_pages_in_both_layouts(
+    new_context, expert_link, invitation, viewport
+):
+    page = new_context(viewport=viewport).new_page()
+    log = BrowserLog(page)
+    found = {}
+    open_and_consent(page, expert_link)
+    first = statement_ids(page)[0]
+    page.locator(f"#st-{first}").get_by_text("Add a comment").click()
+    page.locator(f"#c{first}").fill("With audits.")
+    page.locator(f"#st-{first}").get_by_label("Strongly disagree").check()
+    expect(page.locator(f"#status-{first}")).to_have_text("Saved")
+    found["page"] = axe_list(page)
+    page.goto("/survey/privacy/")
+    found["privacy"] = axe_list(page)
+    page.goto("/survey/background/")
+    page.get_by_label("Government").check()
+    expect(page.locator("#status-background")).to_have_text("Saved")
+    page.get_by_label("Prefer not to say").first.check()
+    expect(page.locator("#status-background")).to_contain_text("cannot be combined")
+    page.get_by_label("Prefer not to say").first.uncheck()
+    page.locator("textarea[name=open_answer]").fill("Incident reports.")
+    page.locator("textarea[name=open_answer]").blur()
+    expect(page.locator("#status-background")).to_have_text("Saved")
+    found["background"] = axe_list(page)
+    page.goto("/survey/review/")
+    found["review"] = axe_list(page)
+    page.get_by_role("button", name="Submit my answers").click()
+    found["thanks"] = axe_list(page)
+    page.goto("/survey/")
+    expect(page.get_by_text("Incident reports.")).to_be_visible()
+    found["record"] = axe_list(page)
+    assert found == {name: [] for name in found}
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert log.csp_violations == []
+    response = Response.objects.get(invitation=invitation)
+    assert (response.sectors, response.open_answer) == (["government"], "Incident reports.")

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from responses.choices import DONT_KNOW
-from responses.models import Answer, Response, Survey
+from responses.models import Answer, Response, Section, Survey, SurveyItem
 from responses.respondent import services
 from responses.respondent.session import SESSION_COOKIE
 from statements.models import Statement
@@ -307,3 +307,19 @@ def test_the_session_cookie_is_http_only_and_same_site(client, secret):
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
     assert int(cookie["max-age"]) == 14 * 24 * 3600
+
+
+def test_page_heads_each_section_once_with_its_title(started_client, invitation, survey):
+    ids = first_page_ids(invitation)
+    governance = Section.objects.create(survey=survey, position=1, title="Governance")
+    deployment = Section.objects.create(survey=survey, position=2, title="Deployment")
+    SurveyItem.objects.filter(survey=survey, statement_id__in=ids[:3]).update(section=governance)
+    SurveyItem.objects.filter(survey=survey, statement_id__in=ids[3:5]).update(section=deployment)
+    page = started_client.get(page_url(1)).content.decode()
+    assert page.count('<h2 class="q-section">Governance</h2>') == 1
+    assert page.count('<h2 class="q-section">Deployment</h2>') == 1
+    heading = page.index("Governance</h2>")
+    assert heading < page.index(f'id="st-{ids[0]}"')
+    assert page.index(f'id="st-{ids[2]}"') < page.index("Deployment</h2>")
+    assert page.index("Deployment</h2>") < page.index(f'id="st-{ids[3]}"')
+    assert page.count('class="q-section"') == 2

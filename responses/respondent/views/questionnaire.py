@@ -24,10 +24,15 @@ def _page_context(invitation, response, number: int, errors=None) -> dict:
     per_page = invitation.survey.statements_per_page
     ids = selectors.page_statement_ids(response=response, per_page=per_page, number=number)
     answers = selectors.answers_by_statement(response=response, statement_ids=ids)
-    items = [
-        {"statement": statement, "answer": answers.get(statement.pk)}
-        for statement in selectors.statements_in_order(ids=ids)
-    ]
+    items, section = [], ""
+    for statement in selectors.statements_in_order(ids=ids, survey=invitation.survey):
+        # A section's title heads the first of its statements on the page.
+        title = statement.section_title or ""
+        starts = title if title and title != section else ""
+        items.append(
+            {"statement": statement, "answer": answers.get(statement.pk), "section": starts}
+        )
+        section = title
     pages = selectors.page_count(response=response, per_page=per_page)
     return {
         "survey": invitation.survey,
