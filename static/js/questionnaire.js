@@ -8,20 +8,21 @@
 // the next questionnaire page sends it again.
 (function () {
   "use strict";
-  var PENDING_KEY = "surveysite.unsaved";
+  var PENDING_PREFIX = "surveysite.unsaved.";
+  var pendingKey = "";  // per response (the page's data-unsaved-key)
   var RETRY_SECONDS = [1, 2, 4, 8, 15, 30];
 
   function readPending() {
-    try { return JSON.parse(window.sessionStorage.getItem(PENDING_KEY)) || {}; }
+    try { return JSON.parse(window.sessionStorage.getItem(pendingKey)) || {}; }
     catch (error) { return {}; }
   }
 
   function writePending(pending) {
     try {
       if (Object.keys(pending).length) {
-        window.sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
+        window.sessionStorage.setItem(pendingKey, JSON.stringify(pending));
       } else {
-        window.sessionStorage.removeItem(PENDING_KEY);
+        window.sessionStorage.removeItem(pendingKey);
       }
     } catch (error) { /* storage full or refused: the page still saves as it goes */ }
   }
@@ -52,6 +53,7 @@
     var url = form.dataset.autosaveUrl;
     var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
     var alertBox = document.getElementById("session-alert");
+    pendingKey = PENDING_PREFIX + form.dataset.unsavedKey;
     var progress = document.getElementById("progress");
     var progressText = document.getElementById("progress-text");
     var items = {};
@@ -199,9 +201,8 @@
         resent += 1;
       });
       if (resent) {
-        showAlert(document.getElementById("resent-alert"),
-          resent === 1 ? "One choice that was not saved before is being sent again."
-                       : resent + " choices that were not saved before are being sent again.");
+        var box = document.getElementById("resent-alert");
+        showAlert(box, resent === 1 ? box.dataset.one : box.dataset.many);
       }
     }
 

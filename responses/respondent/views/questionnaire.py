@@ -8,12 +8,14 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import selectors, services
 from ..session import json_refusal, private, respondent_view, session_link
 
 logger = logging.getLogger(__name__)
+UNSAVED_SALT = "surveysite.respondent.unsaved"
 MESSAGE_UNAVAILABLE = (
     "Not saved yet: the server cannot save just now. Your choice stays on screen and is "
     "saved by itself."
@@ -37,6 +39,9 @@ def _page_context(invitation, response, number: int, errors=None) -> dict:
     return {
         "survey": invitation.survey,
         "response": response,
+        # Unsaved choices are kept in the tab per response: statement ids are shared
+        # between surveys, and a tab may switch to another invitation.
+        "unsaved_key": salted_hmac(UNSAVED_SALT, str(response.pk)).hexdigest()[:20],
         "items": items,
         "number": number,
         "pages": range(1, pages + 1),
