@@ -323,3 +323,13 @@ def test_page_heads_each_section_once_with_its_title(started_client, invitation,
     assert page.index(f'id="st-{ids[2]}"') < page.index("Deployment</h2>")
     assert page.index("Deployment</h2>") < page.index(f'id="st-{ids[3]}"')
     assert page.count('class="q-section"') == 2
+
+
+def test_page_shows_no_sections_in_a_randomized_order(survey, expert_client, invitation):
+    survey.order = Survey.Order.RANDOMIZED
+    survey.save(update_fields=["order"])
+    section = Section.objects.create(survey=survey, position=1, title="Governance")
+    SurveyItem.objects.filter(survey=survey).update(section=section)
+    expert_client.post(reverse("respondent:consent"), {"consent": "on"})
+    page = expert_client.get(page_url(1)).content.decode()
+    assert 'class="q-section"' not in page

@@ -26,10 +26,13 @@ def _page_context(invitation, response, number: int, errors=None) -> dict:
     per_page = invitation.survey.statements_per_page
     ids = selectors.page_statement_ids(response=response, per_page=per_page, number=number)
     answers = selectors.answers_by_statement(response=response, statement_ids=ids)
+    # Sections head their statements in the survey's own order; a shuffled order has none.
+    survey = invitation.survey
+    in_sections = survey if survey.order != survey.Order.RANDOMIZED else None
     items, section = [], ""
-    for statement in selectors.statements_in_order(ids=ids, survey=invitation.survey):
+    for statement in selectors.statements_in_order(ids=ids, survey=in_sections):
         # A section's title heads the first of its statements on the page.
-        title = statement.section_title or ""
+        title = getattr(statement, "section_title", "") or ""
         starts = title if title and title != section else ""
         items.append(
             {"statement": statement, "answer": answers.get(statement.pk), "section": starts}
