@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +16,7 @@ from statements.models import Statement
 
 from .. import links
 from ..choices import GENDERS, SCALE, STATED_SECTORS
-from ..models import Answer, Invitation, Response, Survey, SurveyItem
+from ..models import Answer, Invitation, Response, Survey
 
 ERROR_SESSION_ENDED = (
     "Your session has ended. Your choice is still on screen but was not saved: please open "
@@ -203,10 +203,9 @@ def statements_in_order(*, ids: list[int], survey: Survey | None = None) -> list
     the title of its section in that survey ("" for none), read in the same query."""
     statements = Statement.objects.filter(pk__in=ids)
     if survey is not None:
-        section = SurveyItem.objects.filter(survey=survey, statement=OuterRef("pk"))
-        statements = statements.annotate(
-            section_title=Subquery(section.values("section__title")[:1])
-        )
+        # A LEFT JOIN to the survey's item: cheaper to build and run than a subquery.
+        item = FilteredRelation("items", condition=Q(items__survey=survey))
+        statements = statements.alias(item=item).annotate(section_title=F("item__section__title"))
     by_id = {statement.pk: statement for statement in statements}
     return [by_id[pk] for pk in ids if pk in by_id]
 

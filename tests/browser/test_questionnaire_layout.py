@@ -212,3 +212,22 @@ def test_axe_finds_nothing_on_the_expert_pages_in_both_layouts(
     assert log.csp_violations == []
     response = Response.objects.get(invitation=invitation)
     assert (response.sectors, response.open_answer) == (["government"], "Incident reports.")
+
+
+def test_record_after_submission_prints_without_the_page_furniture(
+    new_context, expert_link, invitation
+):
+    page = new_context(viewport=DESKTOP).new_page()
+    open_and_consent(page, expert_link)
+    first = statement_ids(page)[0]
+    page.locator(f"#st-{first}").get_by_label("Strongly agree").check()
+    expect(page.locator(f"#status-{first}")).to_have_text("Saved")
+    page.goto("/survey/review/")
+    page.get_by_role("button", name="Submit my answers").click()
+    page.goto("/survey/")
+    page.emulate_media(media="print")
+    expect(page.locator(".answer-list")).to_be_visible()
+    expect(page.get_by_text("Your answer: Strongly agree")).to_be_visible()
+    for furniture in (".site-footer", ".skip-link"):
+        expect(page.locator(furniture)).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
