@@ -67,4 +67,4 @@ urlpatterns = [
     path("", include("surveysite.urls")),
 ]
 
-handler404 = "responses.respondent.views.not_found"
+handler404 = "responses.respondent.views.links.not_found"

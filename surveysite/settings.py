@@ -97,6 +97,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Our own page (and the autosave's JSON) instead of Django's raw "CSRF verification failed".
+CSRF_FAILURE_VIEW = "surveysite.views.csrf_failure"
 # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client
 # (docs/deploy.md). Empty: the client is the address that connects.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")

@@ -14,5 +14,5 @@ urlpatterns = [
     path("", include("responses.urls")),
 ]
 
-handler404 = "responses.respondent.views.not_found"
+handler404 = "responses.respondent.views.links.not_found"
 handler500 = "surveysite.views.server_error"

@@ -217,11 +217,16 @@ ROUTES = {
     "s/<str:secret>/decline/": both(link_fills, "respondent:link_decline"),
     "survey/": get(expert_only, "respondent:landing"),
     "survey/consent/": post(expert_only, "respondent:consent"),
+    "survey/privacy/": get(expert_only, "respondent:privacy"),
     "survey/page/<int:number>/": both(expert_only, path="/survey/page/1/"),
     "survey/answer/": post(
         lambda cast: [Fill({}, frozenset({"expert"}), cast.autosave)], "respondent:autosave"
     ),
     "survey/background/": both(expert_only, "respondent:background"),
+    "survey/background/answer/": post(
+        lambda cast: [Fill({}, frozenset({"expert"}), {"gender": "woman"})],
+        "respondent:background_autosave",
+    ),
     "survey/review/": get(expert_only, "respondent:review"),
     "survey/submit/": post(expert_only, "respondent:submit"),
     "survey/thanks/": get(expert_only, "respondent:thanks"),

@@ -8,13 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from statements.models import Statement
 
 from .. import links
-from ..choices import SCALE
+from ..choices import GENDERS, SCALE, STATED_SECTORS
 from ..models import Answer, Invitation, Response, Survey
 from .languages import statements_in_language
 
@@ -34,6 +36,10 @@ ERROR_NOT_OPEN = gettext_noop("This survey is not open yet.")
 ERROR_SUBMITTED = gettext_noop("Your answers were already submitted and can no longer be changed.")
 ERROR_STATEMENT = gettext_noop("This statement is not part of your questionnaire.")
 NOT_ANSWERED = gettext_noop("Not answered")
+# The background questions, shown in the expert's language wherever they are read.
+QUESTION_SECTORS = _("In which sector(s) do you work? Choose all that apply.")
+QUESTION_GENDER = _("What is your gender?")
+QUESTION_OPEN = _("Anything else you would like to tell us?")
 
 
 @dataclass(frozen=True)
@@ -209,18 +215,34 @@ def page_of_statement(*, response: Response, per_page: int, statement_id: int) -
     return response.statement_order.index(statement_id) // per_page + 1
 
 
-def statements_in_order(*, ids: list[int]) -> list[Statement]:
-    by_id = Statement.objects.in_bulk(ids)
+def statements_in_order(*, ids: list[int], survey: Survey | None = None) -> list[Statement]:
+    """The statements of `ids` in that order; with `survey`, each carries `section_title`,
+    the title of its section in that survey ("" for none), read in the same query."""
+    statements = Statement.objects.filter(pk__in=ids)
+    if survey is not None:
+        # A LEFT JOIN to the survey's item: cheaper to build and run than a subquery.
+        item = FilteredRelation("items", condition=Q(items__survey=survey))
+        statements = statements.alias(item=item).annotate(
+            section_title=F("item__section__title"),
+            section_translations=F("item__section__translations"),
+        )
+    by_id = {statement.pk: statement for statement in statements}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def statements_shown(*, response: Response, ids: list[int]) -> list[Statement]:
-    """The statements in order, worded in the language the expert answers in."""
-    return statements_in_language(
-        statements=statements_in_order(ids=ids),
-        survey=response.invitation.survey,
-        language=response.language,
-    )
+def statements_shown(
+    *, response: Response, ids: list[int], sections: bool = False
+) -> list[Statement]:
+    """The statements in order, worded in the language the expert answers in; with
+    `sections`, each carries `section_title` in that language too (see statements_in_order)."""
+    survey = response.invitation.survey
+    statements = statements_in_order(ids=ids, survey=survey if sections else None)
+    language = response.language
+    if sections and language not in ("", survey.language):
+        for statement in statements:
+            own = getattr(statement, "section_translations", None) or {}
+            statement.section_title = own.get(language) or statement.section_title
+    return statements_in_language(statements=statements, survey=survey, language=language)
 
 
 def answers_by_statement(*, response: Response, statement_ids=None) -> dict[int, Answer]:
@@ -234,22 +256,62 @@ def answered_count(*, response: Response) -> int:
     return Answer.objects.filter(response=response, value__isnull=False).count()
 
 
-def unanswered_statements(*, response: Response, per_page: int) -> list[dict]:
-    answered = set(
+def answered_ids(*, response: Response) -> set[int]:
+    return set(
         Answer.objects.filter(response=response, value__isnull=False).values_list(
             "statement_id", flat=True
         )
     )
+
+
+def resume_page(*, response: Response, per_page: int, answered: set[int]) -> int | None:
+    """The page of the first statement not answered yet, in the order shown; None when every
+    statement is answered (the expert goes on to the review)."""
+    for index, statement_id in enumerate(response.statement_order):
+        if statement_id not in answered:
+            return index // per_page + 1
+    return None
+
+
+def survey_statement_count(*, survey: Survey) -> int:
+    return survey.items.count()
+
+
+def unanswered_by_page(*, response: Response, per_page: int) -> list[dict]:
+    """The statements not answered yet, grouped by the page that shows them, in order:
+    [{"page": 2, "statements": [...]}, ...]."""
+    answered = answered_ids(response=response)
     missing = [pk for pk in response.statement_order if pk not in answered]
-    return [
-        {
-            "statement": statement,
-            "page": page_of_statement(
-                response=response, per_page=per_page, statement_id=statement.pk
-            ),
-        }
-        for statement in statements_shown(response=response, ids=missing)
-    ]
+    groups: list[dict] = []
+    for statement in statements_shown(response=response, ids=missing):
+        number = page_of_statement(response=response, per_page=per_page, statement_id=statement.pk)
+        if not groups or groups[-1]["page"] != number:
+            groups.append({"page": number, "statements": []})
+        groups[-1]["statements"].append(statement)
+    return groups
+
+
+def background_labels(*, survey: Survey, kind: str) -> list[tuple[str, str]]:
+    """The options of the sector or gender question, with the researchers' rewordings."""
+    choices = STATED_SECTORS if kind == "sector" else GENDERS
+    own = (survey.background_labels or {}).get(kind) or {}
+    return [(code, own.get(code) or gettext(label)) for code, label in choices]
+
+
+def background_rows(*, survey: Survey, response: Response) -> list[dict]:
+    """The background answers as the expert gave them, for the read-only record."""
+    rows = []
+    if survey.ask_sector:
+        labels = dict(background_labels(survey=survey, kind="sector"))
+        answer = ", ".join(str(labels.get(code, code)) for code in response.sectors or [])
+        rows.append({"question": QUESTION_SECTORS, "answer": answer})
+    if survey.ask_gender:
+        labels = dict(background_labels(survey=survey, kind="gender"))
+        rows.append({"question": QUESTION_GENDER, "answer": labels.get(response.gender, "")})
+    if survey.open_question or response.open_answer:
+        question = survey.open_question or QUESTION_OPEN
+        rows.append({"question": question, "answer": response.open_answer})
+    return rows
 
 
 def answer_rows(*, response: Response) -> list[dict]:

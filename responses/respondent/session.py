@@ -90,18 +90,24 @@ def json_refusal(error: str, message: str, status: int):
 
 def closed_page(request, invitation: Invitation, closed_on):
     response = selectors.response_or_none(invitation)
-    context = {"survey": invitation.survey, "closed_on": closed_on, "response": response}
+    survey = invitation.survey
+    context = {"survey": survey, "closed_on": closed_on, "response": response}
     if response is not None and response.submitted_at is not None:
         context["answers"] = selectors.answer_rows(response=response)
+        context["background"] = selectors.background_rows(survey=survey, response=response)
     return render(request, "respondent/closed.html", context, status=410)
 
 
-def _refusal(request, invitation, *, json: bool, need_response: bool, allow_submitted: bool):
+def _refusal(
+    request, invitation, *, json: bool, need_response: bool, allow_submitted: bool, always: bool
+):
     """The page to show instead of the view, or None when the expert may go on."""
     if invitation is None:
         if json:
             return json_refusal("session_expired", selectors.ERROR_SESSION_ENDED, 403)
         return render(request, "respondent/session_expired.html", status=403)
+    if always:
+        return None
     survey = invitation.survey
     closed_on = selectors.survey_closed_on(survey=survey)
     if closed_on is not None:
@@ -148,9 +154,13 @@ def in_expert_language(view):
     return wrapper
 
 
-def respondent_view(*, json: bool = False, need_response: bool = True, allow_submitted=False):
+def respondent_view(
+    *, json: bool = False, need_response: bool = True, allow_submitted=False, always=False
+):
     """The gate: the view runs with the session's invitation only while its link is live,
-    the survey open and (with `need_response`) the expert has consented and not submitted.
+    the survey open and (with `need_response`) the expert has consented and not submitted;
+    with `always`, whatever the survey's state (pages that only inform, like the privacy
+    notice, which the closed page links to).
     Otherwise the expert gets the page (or, with `json`, the autosave's JSON) that says why.
     Both run in the expert's language, with `invitation.survey` a read-only copy in it.
     The view is called as view(request, invitation, ...); the invitation was found by the
@@ -172,6 +182,7 @@ def respondent_view(*, json: bool = False, need_response: bool = True, allow_sub
                     json=json,
                     need_response=need_response,
                     allow_submitted=allow_submitted,
+                    always=always,
                 )
                 if refusal is not None:
                     return refusal

@@ -1,19 +1,21 @@
 from django.urls import path
 
-from . import views
+from .views import finish, links, questionnaire, start
 
 app_name = "respondent"
 
 urlpatterns = [
-    path("s/<str:secret>/", views.link_open, name="link"),
-    path("s/<str:secret>/decline/", views.link_decline, name="link_decline"),
-    path("survey/", views.landing, name="landing"),
-    path("survey/consent/", views.consent, name="consent"),
-    path("survey/page/<int:number>/", views.page, name="page"),
-    path("survey/answer/", views.answer_autosave, name="autosave"),
-    path("survey/background/", views.background, name="background"),
-    path("survey/review/", views.review, name="review"),
-    path("survey/submit/", views.submit, name="submit"),
-    path("survey/thanks/", views.thanks, name="thanks"),
-    path("survey/decline/", views.decline, name="decline"),
+    path("s/<str:secret>/", links.link_open, name="link"),
+    path("s/<str:secret>/decline/", links.link_decline, name="link_decline"),
+    path("survey/", start.landing, name="landing"),
+    path("survey/consent/", start.consent, name="consent"),
+    path("survey/privacy/", start.privacy, name="privacy"),
+    path("survey/page/<int:number>/", questionnaire.page, name="page"),
+    path("survey/answer/", questionnaire.answer_autosave, name="autosave"),
+    path("survey/background/", finish.background, name="background"),
+    path("survey/background/answer/", finish.background_autosave, name="background_autosave"),
+    path("survey/review/", finish.review, name="review"),
+    path("survey/submit/", finish.submit, name="submit"),
+    path("survey/thanks/", finish.thanks, name="thanks"),
+    path("survey/decline/", finish.decline, name="decline"),
 ]

@@ -34,8 +34,8 @@ def test_german_walk_through_end_to_end(new_context, expert_link, survey, invita
     page.get_by_role("button", name="Umfrage beginnen").click()
     expect(page).to_have_url("/survey/page/1/")
     expect(page.get_by_role("heading", name="Aussagen, Seite 1 von 5")).to_be_visible()
-    first = page.locator("fieldset[data-statement]").first
-    expect(first.locator(".statement-title")).to_contain_text("DE ")
+    first = page.locator("[data-statement]").first
+    expect(first.locator(".q-title")).to_contain_text("DE ")
     first.get_by_label("Stimme eher zu").click()
     expect(page.locator(".save-status").first).to_have_text("Gespeichert")
     expect(page.locator("#progress-text")).to_have_text("1 von 50")

@@ -18,7 +18,7 @@ FALLBACK_EXPIRED = "Your session has ended. Your choice is still on screen but w
 def statement_ids(page) -> list[int]:
     return [
         int(value)
-        for value in page.locator("fieldset[data-statement]").evaluate_all(
+        for value in page.locator("[data-statement]").evaluate_all(
             "sets => sets.map(s => s.dataset.statement)"
         )
     ]
@@ -41,10 +41,13 @@ def tab_to(page, selector: str) -> None:
 
 def answer_page_by_keyboard(page, ids: list[int]) -> dict[int, int]:
     """Tab into each radio group and answer with Space or the arrow keys; returns the values.
-    Space checks the first option, ArrowDown the second, ArrowUp wraps round to the last."""
+    Space checks the first option, ArrowDown the second, ArrowUp wraps round to the last.
+    The comment is folded behind "Add a comment": Enter opens it."""
     keys = [("Space", 2), ("ArrowDown", 1), ("ArrowUp", -88)]
     chosen = {}
     tab_to(page, ".skip-link")
+    tab_to(page, ".q-nav-top button[value=previous]")
+    tab_to(page, ".q-nav-top button[value=next]")
     for index, statement_id in enumerate(ids):
         key, value = keys[index % len(keys)]
         tab_to(page, f"#v{statement_id}_1")
@@ -52,12 +55,14 @@ def answer_page_by_keyboard(page, ids: list[int]) -> dict[int, int]:
         expect(page.locator(f"#st-{statement_id} input[value='{value}']")).to_be_checked()
         expect(page.locator(f"#status-{statement_id}")).to_have_text("Saved")
         chosen[statement_id] = value
-        tab_to(page, f"#c{statement_id}")
+        tab_to(page, f"#st-{statement_id} summary")
         if index == 0:
+            page.keyboard.press("Enter")
+            tab_to(page, f"#c{statement_id}")
             page.keyboard.type("Only with external audits.")
         tab_to(page, f"#st-{statement_id} button[name=clear]")
-    tab_to(page, "button[value=previous]")
-    tab_to(page, "button[value=next]")
+    tab_to(page, ".q-nav-bottom button[value=previous]")
+    tab_to(page, ".q-nav-bottom button[value=next]")
     page.keyboard.press("Enter")
     return chosen
 
@@ -79,7 +84,6 @@ def test_expert_journey_survives_closing_the_browser_and_submits(
         expect(page.locator(f"#status-{statement_id}")).to_have_text("Saved")
     expect(page.locator("#progress-text")).to_have_text("10 of 50")
     assert log.static == {
-        "vendor/bootstrap/bootstrap.min.css": 200,
         "css/survey.css": 200,
         "js/questionnaire.js": 200,
     }
@@ -92,11 +96,13 @@ def test_expert_journey_survives_closing_the_browser_and_submits(
         page = context.new_page()
         log2 = BrowserLog(page)
         page.goto(expert_link)
-        page.get_by_role("button", name="Continue the survey").click()
+        page.get_by_role("button", name="Continue where you stopped").click()
+        expect(page).to_have_url("/survey/page/2/")  # page 1 is answered
+        page.get_by_role("button", name="Previous").first.click()
         expect(page).to_have_url("/survey/page/1/")
         for statement_id, value in chosen.items():
             expect(page.locator(f"#st-{statement_id} input[value='{value}']")).to_be_checked()
-        page.get_by_role("button", name="Next").click()
+        page.locator(".q-nav-bottom").get_by_role("button", name="Next").click()
         expect(page).to_have_url("/survey/page/2/")
         second_page = statement_ids(page)
         chosen.update(answer_page_by_keyboard(page, second_page))
@@ -141,9 +147,10 @@ def test_questionnaire_without_javascript_saves_answers_with_next(
     ids = statement_ids_without_js(page)
     choose(page, ids[0], 1)
     choose(page, ids[3], -88)
+    page.locator(f"#st-{ids[3]}").get_by_text("Add a comment").click()
     page.locator(f"#c{ids[3]}").fill("Depends on the lab.")
     assert stored_values(invitation) == {}
-    page.get_by_role("button", name="Next").click()
+    page.locator(".q-nav-bottom").get_by_role("button", name="Next").click()
     expect(page).to_have_url("/survey/page/2/")
     assert stored_values(invitation) == {ids[0]: 1, ids[3]: -88}
     assert Answer.objects.get(statement_id=ids[3]).comment == "Depends on the lab."
@@ -151,10 +158,10 @@ def test_questionnaire_without_javascript_saves_answers_with_next(
 
 
 def statement_ids_without_js(page) -> list[int]:
-    """The fieldsets' statement ids, read from their id attributes (no page scripts run)."""
+    """The statements' ids, read from their id attributes (no page scripts run)."""
     return [
-        int(page.locator("fieldset[data-statement]").nth(i).get_attribute("data-statement"))
-        for i in range(page.locator("fieldset[data-statement]").count())
+        int(page.locator("[data-statement]").nth(i).get_attribute("data-statement"))
+        for i in range(page.locator("[data-statement]").count())
     ]
 
 

@@ -19,7 +19,7 @@ def test_axe_finds_nothing_on_the_questionnaire_pages(page, expert_link):
     page.goto(expert_link)
     found["landing"] = violations(page)
     open_and_consent(page, expert_link)
-    page.locator("fieldset[data-statement]").first.get_by_label("Somewhat agree").click()
+    page.locator("[data-statement]").first.get_by_label("Somewhat agree").click()
     expect(page.locator(".save-status").first).to_have_text("Saved")
     found["question"] = violations(page)
     page.get_by_role("button", name="About you").click()

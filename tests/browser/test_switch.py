@@ -29,7 +29,7 @@ def test_switching_surveys_asks_first_and_switches_on_the_button(
     assert_no_axe_violations(page)
     page.get_by_role("link", name="Back to AGI safety and governance").click()
     expect(page).to_have_url("/survey/")
-    expect(page.get_by_role("button", name="Continue the survey")).to_be_visible()
+    expect(page.get_by_role("button", name="Continue where you stopped")).to_be_visible()
     page.goto(other_link)
     page.get_by_role("button", name="Switch to this invitation").click()
     expect(page).to_have_url("/survey/")

@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 
 from responses.fieldwork.views.common import MESSAGE_QUEUED_LATER
-from responses.respondent.views import MESSAGE_UNAVAILABLE
+from responses.respondent.views.questionnaire import MESSAGE_UNAVAILABLE
 from responses.results.views import MESSAGE_RECOMPUTE_LATER
 from tests.faults.servers import (
     Client,

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from responses.links import link_secret
 from responses.models import Answer, Response, Survey
-from responses.respondent import services, views
+from responses.respondent import services
 from responses.respondent.session import SESSION_COOKIE
+from responses.respondent.views.questionnaire import MESSAGE_UNAVAILABLE
 from tests.factories import free_port
 
 pytestmark = pytest.mark.django_db
@@ -332,7 +333,7 @@ def test_autosave_during_a_database_restart_answers_503_json_then_saves(
     assert response.json() == {
         "saved": False,
         "error": "unavailable",
-        "message": views.MESSAGE_UNAVAILABLE,
+        "message": MESSAGE_UNAVAILABLE,
     }
     connection.close_if_unusable_or_obsolete()  # what the end of a request does
     assert save(answering_client, pk, "2").json() == {"saved": True, "statement": pk, "value": 2}

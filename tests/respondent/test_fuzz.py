@@ -27,6 +27,7 @@ from responses.links import link_secret
 from responses.models import Answer, AuditEvent, Invitation, Response, Survey
 from responses.respondent import services
 from responses.respondent.session import SESSION_COOKIE
+from tests.factories import german_offered
 from tests.strategies import (
     FUZZ,
     FUZZ_EXAMPLES,
@@ -64,7 +65,9 @@ def _session_cookie(secret: str) -> str:
 @pytest.fixture
 def world(survey) -> World:
     """Alice has answered three statements; Carol has only opened her link; Dave's link was
-    revoked after he opened it; Erin's was replaced by a new one."""
+    revoked after he opened it; Erin's was replaced by a new one. The survey is offered in
+    German too, so the expert's language is chosen on every request."""
+    german_offered(survey)
     people = {
         name: invitation_create(survey=survey, email=f"{name}@example.org", name=name.title())[0]
         for name in ("alice", "carol", "dave", "erin")
@@ -163,6 +166,21 @@ def _codes():
     return value_of(*(str(value) for value in SCALE_VALUES), "")
 
 
+def _languages():
+    return value_of("de", "en", "fr", "DE", "")
+
+
+def _background_fields():
+    return form_fields(
+        {
+            "sectors": value_of(*(code for code, _ in STATED_SECTORS)),
+            "gender": value_of(*(code for code, _ in GENDERS)),
+            "open_answer": nasty_text,
+            "goto": value_of("previous", "review"),
+        }
+    )
+
+
 def _endpoints(world: World) -> dict:
     """Each endpoint: (method, a strategy of paths, a strategy of posted fields or None)."""
     secrets = st.one_of(
@@ -182,7 +200,17 @@ def _endpoints(world: World) -> dict:
         "link": ("GET", secrets.map(lambda s: f"/s/{path_segment(s)}/"), None),
         "link decline": ("GET", secrets.map(lambda s: f"/s/{path_segment(s)}/decline/"), None),
         "landing": ("GET", st.just("/survey/"), None),
-        "consent": ("POST", st.just("/survey/consent/"), form_fields({"consent": value_of("on")})),
+        "landing language": (
+            "GET",
+            _languages().map(lambda code: "/survey/?" + form_body([("language", code)]).decode()),
+            None,
+        ),
+        "consent": (
+            "POST",
+            st.just("/survey/consent/"),
+            form_fields({"consent": value_of("on"), "language": _languages()}),
+        ),
+        "privacy": ("GET", st.just("/survey/privacy/"), None),
         "page GET": ("GET", pages.map(lambda n: f"/survey/page/{n}/"), None),
         "page POST": ("POST", pages.map(lambda n: f"/survey/page/{n}/"), page_fields),
         "autosave": (
@@ -191,17 +219,11 @@ def _endpoints(world: World) -> dict:
             form_fields({"statement": statement, "value": _codes(), "comment": nasty_text}),
         ),
         "background GET": ("GET", st.just("/survey/background/"), None),
-        "background POST": (
+        "background POST": ("POST", st.just("/survey/background/"), _background_fields()),
+        "background autosave": (
             "POST",
-            st.just("/survey/background/"),
-            form_fields(
-                {
-                    "sectors": value_of(*(code for code, _ in STATED_SECTORS)),
-                    "gender": value_of(*(code for code, _ in GENDERS)),
-                    "open_answer": nasty_text,
-                    "goto": value_of("previous", "review"),
-                }
-            ),
+            st.just("/survey/background/answer/"),
+            _background_fields(),
         ),
         "review": ("GET", st.just("/survey/review/"), None),
         "submit": ("POST", st.just("/survey/submit/"), form_fields({})),
@@ -243,13 +265,19 @@ def _says_why(response) -> bool:
 
 ADDRESSES = st.sampled_from(["127.0.0.1", "10.0.0.7", "::1", "203.0.113.9"])
 ENDPOINT_NAMES = [
-    "link", "link decline", "landing", "consent", "page GET", "page POST", "autosave",
-    "background GET", "background POST", "review", "submit", "thanks", "decline GET",
-    "decline POST",
+    "link", "link decline", "landing", "landing language", "consent", "privacy", "page GET",
+    "page POST", "autosave", "background GET", "background POST", "background autosave",
+    "review", "submit", "thanks", "decline GET", "decline POST",
 ]  # fmt: skip
 
 
 EXAMPLES = FUZZ_EXAMPLES  # to each endpoint
+
+
+def _with_query(parts: tuple[str, str]) -> str:
+    """The path and a random query string, joined to a query the path already has."""
+    path, query = parts
+    return path + (query.replace("?", "&", 1) if "?" in path else query)
 
 
 @pytest.mark.parametrize("name", ENDPOINT_NAMES)
@@ -263,7 +291,7 @@ def test_respondent_endpoint_fuzz_never_fails_and_refusals_change_nothing(
     @seed(zlib.crc32(name.encode()))
     @given(
         state=STATES,
-        path=st.tuples(paths, query_strings).map("".join),
+        path=st.tuples(paths, query_strings).map(_with_query),
         fields=bodies if bodies is not None else st.just([]),
         address=ADDRESSES,
     )

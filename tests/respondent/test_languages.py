@@ -101,7 +101,7 @@ def test_language_stays_once_consented(expert_client, german):
     consent(expert_client, "de")
     html = landing(expert_client, language="en")
     assert '<html lang="de">' in html
-    assert "Umfrage fortsetzen" in html
+    assert "Dort weitermachen, wo Sie aufgehört haben" in html
     assert 'name="language" id="language"' not in html
 
 

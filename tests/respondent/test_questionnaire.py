@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from responses.choices import DONT_KNOW
-from responses.models import Answer, Response, Survey
+from responses.models import Answer, Response, Section, Survey, SurveyItem
 from responses.respondent import services
 from responses.respondent.session import SESSION_COOKIE
 from statements.models import Statement
@@ -84,11 +84,13 @@ def test_randomized_order_is_stored_and_shown_consistently(survey, expert_client
         assert page.index(first.title) < page.index(Statement.objects.get(pk=order[1]).title)
 
 
-def test_page_shows_statements_with_six_options_in_fieldsets(started_client, invitation):
+def test_page_shows_statements_with_six_options_in_radio_groups(started_client, invitation):
     page = started_client.get(page_url(1)).content.decode()
     ids = first_page_ids(invitation)
-    assert page.count("<fieldset") == 10
-    assert page.count("<legend") == 10
+    assert page.count('role="radiogroup"') == 10
+    for pk in ids:
+        assert f'role="radiogroup" aria-labelledby="t-{pk}"' in page
+        assert f'<p class="q-label" id="t-{pk}">' in page
     for label in [
         "Strongly agree",
         "Somewhat agree",
@@ -97,7 +99,8 @@ def test_page_shows_statements_with_six_options_in_fieldsets(started_client, inv
         "Strongly disagree",
         "I don&#x27;t know",
     ]:
-        assert page.count(label) == 10
+        # each statement's option, and the grid's column header (aria-hidden)
+        assert page.count(label) == 11
     assert f'name="value_{ids[0]}"' in page
 
 
@@ -105,7 +108,7 @@ def test_page_size_follows_the_survey(survey, started_client):
     survey.statements_per_page = 7
     survey.save()
     page = started_client.get(page_url(1)).content.decode()
-    assert page.count("<fieldset") == 7
+    assert page.count('role="radiogroup"') == 7
     assert started_client.get(page_url(8)).status_code == 200
     assert started_client.get(page_url(9)).status_code == 404
 
@@ -266,7 +269,7 @@ def test_review_counts_dont_know_as_answered(started_client, invitation):
 
 def test_landing_offers_continue_after_consent(started_client):
     page = started_client.get(reverse("respondent:landing")).content.decode()
-    assert "Continue the survey" in page
+    assert "Continue where you stopped" in page
 
 
 def test_answers_saved_before_close_stay_after_close(started_client, invitation, survey):
@@ -304,3 +307,29 @@ def test_the_session_cookie_is_http_only_and_same_site(client, secret):
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
     assert int(cookie["max-age"]) == 14 * 24 * 3600
+
+
+def test_page_heads_each_section_once_with_its_title(started_client, invitation, survey):
+    ids = first_page_ids(invitation)
+    governance = Section.objects.create(survey=survey, position=1, title="Governance")
+    deployment = Section.objects.create(survey=survey, position=2, title="Deployment")
+    SurveyItem.objects.filter(survey=survey, statement_id__in=ids[:3]).update(section=governance)
+    SurveyItem.objects.filter(survey=survey, statement_id__in=ids[3:5]).update(section=deployment)
+    page = started_client.get(page_url(1)).content.decode()
+    assert page.count('<h2 class="q-section">Governance</h2>') == 1
+    assert page.count('<h2 class="q-section">Deployment</h2>') == 1
+    heading = page.index("Governance</h2>")
+    assert heading < page.index(f'id="st-{ids[0]}"')
+    assert page.index(f'id="st-{ids[2]}"') < page.index("Deployment</h2>")
+    assert page.index("Deployment</h2>") < page.index(f'id="st-{ids[3]}"')
+    assert page.count('class="q-section"') == 2
+
+
+def test_page_shows_no_sections_in_a_randomized_order(survey, expert_client, invitation):
+    survey.order = Survey.Order.RANDOMIZED
+    survey.save(update_fields=["order"])
+    section = Section.objects.create(survey=survey, position=1, title="Governance")
+    SurveyItem.objects.filter(survey=survey).update(section=section)
+    expert_client.post(reverse("respondent:consent"), {"consent": "on"})
+    page = expert_client.get(page_url(1)).content.decode()
+    assert 'class="q-section"' not in page
