@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 
-from . import rows, writers
+from ..analysis import GROUPINGS
+from . import group_rows, rows, writers
 
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,6 +57,26 @@ EXPORTERS = {
             "long-xlsx", "Responses, long, XLSX", "responses-long.xlsx", XLSX, False,
             rows.responses_long_rows, partial(writers.xlsx_bytes, title="Responses"),
         ),
+    ]
+    + [
+        exporter
+        for name, spec in GROUPINGS.items()
+        for exporter in (
+            Exporter(
+                f"groups-{name}-csv", f"{spec['label']}, CSV", f"groups-{name}.csv", CSV, True,
+                partial(group_rows.group_rows, name=name), writers.csv_bytes,
+            ),
+            Exporter(
+                f"groups-{name}-xlsx", f"{spec['label']}, XLSX", f"groups-{name}.xlsx", XLSX,
+                True, partial(group_rows.group_rows, name=name),
+                partial(writers.xlsx_bytes, title=name),
+            ),
+            Exporter(
+                f"groups-{name}-latex", f"{spec['label']}, LaTeX table", f"groups-{name}.tex",
+                LATEX, True, partial(group_rows.group_latex_rows, name=name),
+                writers.latex_bytes,
+            ),
+        )
     ]
 }  # fmt: skip
 RESPONSE_FORMATS = [key for key, exporter in EXPORTERS.items() if not exporter.from_snapshot]

@@ -7,7 +7,7 @@ open answer such as `=HYPERLINK(...)` from running as a formula. Numbers (the an
 import secrets
 
 from ...models import Answer, Response
-from ..analysis import RESULT_COLUMNS
+from ..analysis import INTERVAL_COLUMNS, RESULT_COLUMNS
 from ..group_keys import stated_sector
 
 WIDE_FIXED = ["respondent", "sector", "gender"]
@@ -17,10 +17,22 @@ LONG_COLUMNS = ["respondent", "sector", "gender", "statement", "value"]
 # ---------------------------------------------------------------- per-statement results
 
 
+STATEMENT_COLUMNS = RESULT_COLUMNS + INTERVAL_COLUMNS + ["consensus"]
+
+
+def _cell(row: dict, column: str):
+    value = row.get(column)
+    if isinstance(value, bool):  # the consensus verdict
+        return int(value)
+    return "" if value is None else value
+
+
 def statement_rows(tables: dict):
-    yield list(RESULT_COLUMNS)
+    """One row per statement; `consensus` is the pre-registered rule's verdict (1 or 0),
+    empty without a rule."""
+    yield list(STATEMENT_COLUMNS)
     for row in tables["statements"]:
-        yield ["" if row[column] is None else row[column] for column in RESULT_COLUMNS]
+        yield [_cell(row, column) for column in STATEMENT_COLUMNS]
 
 
 LATEX_HEAD = ["No.", "Statement", "$n$", "SA", "sA", "N", "sD", "SD", "DK", "Mean", "SE"]

@@ -20,6 +20,7 @@ from ...audit import audit_log
 from ...broker import publish_after_commit
 from ...models import Job, ResultsSnapshot, Survey
 from .. import analysis, selectors
+from ..analysis.inference import PERMUTATIONS
 from ..selectors import JOB_RECOMPUTE
 from .counts import counts_rebuild
 
@@ -52,7 +53,12 @@ def snapshot_create(
     answers, sizes = count_tables_checked(survey=survey, rebuild=rebuild)
     progress(40)
     tables = analysis.results_tables(
-        answers, sizes, selectors.survey_statements(survey=survey), survey.min_group_size
+        answers,
+        sizes,
+        selectors.survey_statements(survey=survey),
+        survey.min_group_size,
+        consensus_rule=survey.consensus_rule,
+        permutations=PERMUTATIONS,
     )
     progress(80)
     return ResultsSnapshot.objects.create(
