@@ -5,7 +5,16 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
-from ..models import AnswerCount, GroupSize, Invitation, Job, Response, ResultsSnapshot, Survey
+from ..models import (
+    AnswerCount,
+    ConsensusDeviation,
+    GroupSize,
+    Invitation,
+    Job,
+    Response,
+    ResultsSnapshot,
+    Survey,
+)
 from . import group_keys
 
 JOB_RECOMPUTE = "results.recompute"
@@ -80,3 +89,9 @@ def snapshot_latest(*, survey: Survey) -> ResultsSnapshot | None:
 
 def recompute_jobs(*, survey: Survey):
     return Job.objects.filter(survey=survey, kind=JOB_RECOMPUTE)
+
+
+def consensus_deviations(*, survey: Survey):
+    return list(
+        ConsensusDeviation.objects.filter(survey=survey).select_related("actor").order_by("pk")
+    )
