@@ -95,3 +95,14 @@ def test_consensus_page_refuses_a_bad_threshold(researcher_client, survey):
     url = reverse("research:results_consensus", args=[survey.slug])
     response = researcher_client.post(url, {"kind": "agree_pct", "threshold": "101", "reason": "x"})
     assert response.status_code == 200 and not ConsensusDeviation.objects.exists()
+
+
+def test_results_page_shows_intervals_consensus_and_group_tables(researcher_client, survey):
+    for value in (2, 1, 1, -1, 0):
+        respond(survey, answers={1: value}, sector="academia", stated=["academia"])
+    snapshots.snapshot_create(survey=survey)
+    page = researcher_client.get(reverse("research:results", args=[survey.slug])).content.decode()
+    assert "Uncertainty and consensus measures" in page and "Tastle–Wierman" in page
+    assert "Pre-registered rule: <strong>none chosen</strong>" in page
+    assert "AGI lab vs everyone else (academia + civil society" in page
+    assert "groups-agi_lab_vs_rest-latex" in page
