@@ -41,14 +41,19 @@ def count_tables_checked(*, survey: Survey, rebuild: bool = False):
 
 
 def snapshot_create(
-    *, survey: Survey, progress: Callable[[int], None] | None = None, rebuild: bool = False
+    *,
+    survey: Survey,
+    progress: Callable[[int], None] | None = None,
+    rebuild: bool = False,
+    permutations: int = PERMUTATIONS,
 ):
     """Read the counts, compute every table, and store one snapshot.
 
     The counts are those kept at each submission (results/services/counts.py), recounted
     from the answers first when they no longer match the submitted responses (a deletion),
     or always with `rebuild`: the manual recompute, exact and slower. The beat's refresh
-    reads the kept counts."""
+    reads the kept counts. `permutations`: draws of each permutation test (0 leaves their
+    p-values out; the benchmark times them apart)."""
     progress = progress or (lambda percent: None)
     answers, sizes = count_tables_checked(survey=survey, rebuild=rebuild)
     progress(40)
@@ -58,7 +63,7 @@ def snapshot_create(
         selectors.survey_statements(survey=survey),
         survey.min_group_size,
         consensus_rule=survey.consensus_rule,
-        permutations=PERMUTATIONS,
+        permutations=permutations,
     )
     progress(80)
     return ResultsSnapshot.objects.create(
