@@ -129,19 +129,22 @@ def load_postgres(respondents: int) -> float:
     now = "2024-01-01 00:00:00+00"
     order = json.dumps([int(pk) for pk in statement_ids])
     frames = {
-        "responses_expert (id, name, email, sector, affiliation, attributes, created_at)": pd.DataFrame(  # noqa: E501
+        "responses_expert (id, survey_id, name, email, sector, affiliation, attributes, "
+        "language, created_at)": pd.DataFrame(
             {
                 "id": ids,
+                "survey_id": survey.pk,
                 "name": "x",
                 "email": [f"e{i}@bench.invalid" for i in ids],
                 "sector": people["sector"],
                 "affiliation": "",
                 "attributes": "{}",
+                "language": "",
                 "created_at": now,
             }
         ),
         "responses_invitation (id, survey_id, expert_id, link_nonce, link_hash, created_at, "
-        "submitted_at, decline_reason, failure_reason, reminders_sent)": pd.DataFrame(
+        "submitted_at, decline_reason, failure_reason, reminders_sent, is_test)": pd.DataFrame(
             {
                 "id": ids,
                 "survey_id": survey.pk,
@@ -153,10 +156,11 @@ def load_postgres(respondents: int) -> float:
                 "decline_reason": "",
                 "failure_reason": "",
                 "reminders_sent": 0,
+                "is_test": False,
             }
         ),
         "responses_response (id, invitation_id, consented_at, statement_order, sectors, gender, "
-        "open_answer, submitted_at, updated_at)": pd.DataFrame(
+        "open_answer, language, pseudonym, submitted_at, updated_at)": pd.DataFrame(
             {
                 "id": ids,
                 "invitation_id": ids,
@@ -165,6 +169,8 @@ def load_postgres(respondents: int) -> float:
                 "sectors": people["stated"],
                 "gender": people["gender"],
                 "open_answer": "",
+                "language": "en",
+                "pseudonym": [f"B{i}" for i in ids],
                 "submitted_at": now,
                 "updated_at": now,
             }
@@ -258,19 +264,29 @@ def measure_full() -> dict:
     # The survey's consensus rule within every sector: the heaviest verdicts.
     survey.consensus_rule = {"kind": "agree_pct", "threshold": 75, "every_sector": True}
     survey.save(update_fields=["consensus_rule"])
-    snapshot_create(survey=survey)  # warm caches and imports, as a running worker would be
-    # The full results without the permutation tests, then the permutation tests apart.
-    seconds, snapshot = timed(lambda: snapshot_create(survey=survey, permutations=0))
-    with_permutations, _ = timed(lambda: snapshot_create(survey=survey), repeat=1)
+
+    # The full results without the permutation tests and order effects, then those apart.
+    def full(permutations=0, order_effects=False):
+        return snapshot_create(
+            survey=survey, permutations=permutations, order_effects=order_effects
+        )
+
+    full()  # warm caches and imports, as a running worker would be
+
+    seconds, snapshot = timed(full)
+    # The two heavier steps apart: each one's cost over the full results.
+    with_permutations, _ = timed(lambda: full(permutations=PERMUTATIONS), repeat=1)
+    with_order, _ = timed(lambda: full(order_effects=True), repeat=1)
     # Memory in a run of its own: tracemalloc hooks every allocation and slows the Python
     # side (pandas, the tests, the JSON) about threefold, so it is kept out of the timing.
     tracemalloc.start()
-    traced, _ = timed(lambda: snapshot_create(survey=survey, permutations=0), repeat=1)
+    traced, _ = timed(full, repeat=1)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {
         "full_seconds": seconds,
         "permutation_seconds": with_permutations - seconds,
+        "order_seconds": with_order - seconds,
         "permutation_draws": PERMUTATIONS,
         "permutation_tests": sum(len(view["statements"]) * 2 for view in snapshot.tables["groups"]),
         "full_traced_seconds": traced,
@@ -365,7 +381,9 @@ def sqlite_phase(respondents: int) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     snapshot_create(survey=survey)
-    seconds, snapshot = timed(lambda: snapshot_create(survey=survey, permutations=0))
+    seconds, snapshot = timed(
+        lambda: snapshot_create(survey=survey, permutations=0, order_effects=False)
+    )
     return {
         "sqlite_seconds": seconds,
         "sqlite_answers": Answer.objects.count(),
@@ -432,6 +450,8 @@ def report(figures: dict, respondents: int) -> str:
         f"| full / bare | {ratio:.2f}× | ≤ 2× |",
         f"| permutation tests, a separate step: {f['permutation_tests']} tests × "
         f"{f['permutation_draws']} random tables | {f['permutation_seconds']:.3f} s | |",
+        f"| order effects, a separate step (every answer with its position) | "
+        f"{f['order_seconds']:.3f} s | |",
         f"| full results: peak Python allocations (tracemalloc, a run of its own) | {f['tracemalloc_peak_mb']:.1f} MB | |",  # noqa: E501
         f"| full results under tracemalloc (how earlier runs timed it) | {f['full_traced_seconds']:.3f} s | |",  # noqa: E501
         f"| full results: process max RSS (incl. Django, pandas, scipy) | {f['max_rss_mb']:.0f} MB | < 500 MB |",  # noqa: E501

@@ -6,6 +6,7 @@ import pandas as pd
 from django.db import connection
 
 from ..models import (
+    Answer,
     AnswerCount,
     ConsensusDeviation,
     GroupSize,
@@ -95,3 +96,27 @@ def consensus_deviations(*, survey: Survey):
     return list(
         ConsensusDeviation.objects.filter(survey=survey).select_related("actor").order_by("pk")
     )
+
+
+def order_counts(*, survey_id: int) -> pd.DataFrame:
+    """Counts by (statement, position shown, value) of the submitted responses, value -99
+    where a statement was shown and left blank: from each response's statement_order and
+    its answers (two queries). Reads every answer, so it costs about what a recount does."""
+    shown = Response.objects.filter(
+        invitation__survey_id=survey_id, submitted_at__isnull=False
+    ).values_list("pk", "statement_order")
+    orders = pd.DataFrame(list(shown), columns=["response_id", "statement_id"])
+    if orders.empty:
+        return pd.DataFrame(columns=["statement_id", "position", "value", "n"])
+    orders = orders.explode("statement_id").dropna()
+    orders["position"] = orders.groupby("response_id").cumcount() + 1
+    orders = orders.astype({"statement_id": "int64", "response_id": "int64"})
+    answered = Answer.objects.filter(
+        survey_id=survey_id, group_key__isnull=False, value__isnull=False
+    ).values_list("response_id", "statement_id", "value")
+    answers = pd.DataFrame(list(answered), columns=["response_id", "statement_id", "value"])
+    answers = answers.astype("int64")
+    merged = orders.merge(answers, on=["response_id", "statement_id"], how="left")
+    merged["value"] = merged["value"].fillna(-99).astype("int64")
+    counts = merged.groupby(["statement_id", "position", "value"]).size()
+    return counts.rename("n").reset_index()

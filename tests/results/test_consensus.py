@@ -106,3 +106,4 @@ def test_results_page_shows_intervals_consensus_and_group_tables(researcher_clie
     assert "Pre-registered rule: <strong>none chosen</strong>" in page
     assert "AGI lab vs everyone else (academia + civil society" in page
     assert "groups-agi_lab_vs_rest-latex" in page
+    assert "Order effects" in page and "Spearman" in page

@@ -186,3 +186,23 @@ def test_consensus_rule_fingerprint_is_canonical():
     same = consensus.rule_fingerprint({"every_sector": 0, "kind": "iqr"})
     assert one == same and len(one) == 64
     assert one != consensus.rule_fingerprint({"kind": "iqr", "every_sector": True})
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 6), st.sampled_from([-2, -1, 0, 1, 2])), min_size=3))
+def test_spearman_from_counts_matches_scipy(pairs):
+    from responses.results.analysis.order import spearman_from_counts
+
+    positions = sorted({p for p, _ in pairs})
+    table = np.zeros((len(positions), 5))
+    for position, value in pairs:
+        table[positions.index(position), value + 2] += 1
+    rho, p = spearman_from_counts(table)
+    x, y = zip(*pairs, strict=True)
+    if len(set(x)) < 2 or len(set(y)) < 2:
+        assert rho is None
+        return
+    expected = stats.spearmanr(x, y)
+    assert rho == pytest.approx(expected.statistic)
+    if abs(rho) < 1:
+        assert p == pytest.approx(expected.pvalue)

@@ -11,7 +11,8 @@ marginal of that crossed table, computed with pandas and numpy, never row by row
 - descriptive.py: the per-statement figures, intervals and consensus measures;
 - inference.py: the tests between groups;
 - groups.py: the paper's groupings and their tables;
-- consensus.py: the common consensus definitions and the survey's pre-registered rule.
+- consensus.py: the common consensus definitions and the survey's pre-registered rule;
+- order.py: order effects, by the position each statement was shown at.
 
 Conventions: docs/statistics.md. Only submitted responses count; a NULL answer is "not
 answered" and excluded from everything.
@@ -37,6 +38,7 @@ from .descriptive import (
 )
 from .groups import GROUPINGS, group_view, with_group_keys
 from .inference import chi_square_many, holm, kruskal_many, mann_whitney_many
+from .order import order_effects
 
 CODE_VERSION = "analysis-2"
 KEY_COLUMNS = ["assigned", "stated", "gender"]
@@ -74,9 +76,11 @@ def results_tables(
     *,
     consensus_rule: dict | None = None,
     permutations: int = 0,
+    order_counts: pd.DataFrame | None = None,
 ) -> dict:
     """Every table of the results page and exports, as plain JSON-ready data. With
-    `permutations`, the group views carry permutation p-values from that many draws."""
+    `permutations`, the group views carry permutation p-values from that many draws; with
+    `order_counts` (by statement, position and value), the order effects."""
     numbers = {statement["id"]: statement["number"] for statement in statements}
     digest = fingerprint(answers, sizes, numbers)
     respondents = int(sizes["n"].sum()) if len(sizes) else 0
@@ -102,4 +106,5 @@ def results_tables(
         "statements": rows,
         "groups": groups,
         "consensus": consensus,
+        "order": None if order_counts is None else order_effects(order_counts, statements),
     }

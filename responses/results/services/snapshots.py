@@ -46,6 +46,7 @@ def snapshot_create(
     progress: Callable[[int], None] | None = None,
     rebuild: bool = False,
     permutations: int = PERMUTATIONS,
+    order_effects: bool = True,
 ):
     """Read the counts, compute every table, and store one snapshot.
 
@@ -53,9 +54,11 @@ def snapshot_create(
     from the answers first when they no longer match the submitted responses (a deletion),
     or always with `rebuild`: the manual recompute, exact and slower. The beat's refresh
     reads the kept counts. `permutations`: draws of each permutation test (0 leaves their
-    p-values out; the benchmark times them apart)."""
+    p-values out; the benchmark times them apart); `order_effects`: read every answer with the
+    position it was shown at (a cost like a recount's; the benchmark times it apart)."""
     progress = progress or (lambda percent: None)
     answers, sizes = count_tables_checked(survey=survey, rebuild=rebuild)
+    order = selectors.order_counts(survey_id=survey.pk) if order_effects else None
     progress(40)
     tables = analysis.results_tables(
         answers,
@@ -64,6 +67,7 @@ def snapshot_create(
         survey.min_group_size,
         consensus_rule=survey.consensus_rule,
         permutations=permutations,
+        order_counts=order,
     )
     progress(80)
     return ResultsSnapshot.objects.create(
