@@ -339,25 +339,34 @@ def sqlite_phase(respondents: int) -> dict:
     now = "2024-01-01 00:00:00"
     with connection.cursor() as cursor:
         cursor.executemany(
-            "INSERT INTO responses_expert (id, name, email, sector, affiliation, attributes, created_at) "  # noqa: E501
-            "VALUES (%s, 'x', %s, %s, '', '{}', %s)",
+            "INSERT INTO responses_expert (id, survey_id, name, email, sector, affiliation, "
+            "attributes, language, created_at) VALUES (%s, %s, 'x', %s, %s, '', '{}', '', %s)",
             [
-                (i + 1, f"e{i}@bench.invalid", str(people["sector"][i]), now)
+                (i + 1, survey.pk, f"e{i}@bench.invalid", str(people["sector"][i]), now)
                 for i in range(respondents)
             ],
         )
         cursor.executemany(
             "INSERT INTO responses_invitation (id, survey_id, expert_id, link_nonce, link_hash, "
-            "created_at, submitted_at, decline_reason, failure_reason, reminders_sent) "
-            "VALUES (%s, %s, %s, 'n', %s, %s, %s, '', '', 0)",
+            "created_at, submitted_at, decline_reason, failure_reason, reminders_sent, is_test) "
+            "VALUES (%s, %s, %s, 'n', %s, %s, %s, '', '', 0, 0)",
             [(i + 1, survey.pk, i + 1, f"h{i}", now, now) for i in range(respondents)],
         )
         cursor.executemany(
             "INSERT INTO responses_response (id, invitation_id, consented_at, statement_order, "
-            "sectors, gender, open_answer, submitted_at, updated_at) "
-            "VALUES (%s, %s, %s, '[]', %s, %s, '', %s, %s)",
+            "sectors, gender, open_answer, language, pseudonym, submitted_at, updated_at) "
+            "VALUES (%s, %s, %s, '[]', %s, %s, '', 'en', %s, %s, %s)",
             [
-                (i + 1, i + 1, now, str(people["stated"][i]), str(people["gender"][i]), now, now)
+                (
+                    i + 1,
+                    i + 1,
+                    now,
+                    str(people["stated"][i]),
+                    str(people["gender"][i]),
+                    f"B{i}",
+                    now,
+                    now,
+                )
                 for i in range(respondents)
             ],
         )
