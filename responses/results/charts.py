@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from django.utils.html import escape
 
+from .analysis.groups import distribution_test
+
 COLOURS = {
     "strongly_agree": "#2166ac",
     "somewhat_agree": "#67a9cf",
@@ -258,14 +260,12 @@ def most(tables: dict, key: str) -> Chart:
 
 
 def group_means(view: dict) -> Chart:
-    groups = view["groups"]
-    rows = view["statements"]
+    groups, rows = view["groups"], view["statements"]
     chart = Chart(
         f"groups-{view['name']}",
         f"Means by group: {view['label']}",
-        "Mean agreement per group and statement; * marks a chi-square test of the answer "
-        "distributions significant at 5% after Holm's correction across statements. Groups "
-        "below the minimum size are withheld.",
+        "Mean agreement per group and statement; * marks a permutation test of the answers "
+        "(DK apart) significant at 5% after Holm's correction. Small groups are withheld.",
         LABEL_WIDTH + PLOT_WIDTH + 30,
         TOP + ROW * len(rows) + 30,
     )
@@ -277,7 +277,7 @@ def group_means(view: dict) -> Chart:
     to_x = _mean_axis(chart, TOP, TOP + ROW * len(rows))
     for i, row in enumerate(rows):
         y = TOP + i * ROW + ROW / 2
-        star = " *" if row["chi_square"].get("significant") else ""
+        star = " *" if distribution_test(row).get("significant") else ""
         chart.text(
             LABEL_WIDTH - 6,
             y + 4,
@@ -289,7 +289,7 @@ def group_means(view: dict) -> Chart:
             if mean is not None:
                 chart.circle(to_x(mean), y, 4, GROUP_COLOURS[index % len(GROUP_COLOURS)])
     chart.columns = ["Statement"] + [f"Mean {g['label']}" for g in groups]
-    chart.columns += ["χ² p (Holm)", "Cramér's V"]
+    chart.columns += ["Distribution p (Holm)", "Cramér's V"]
     if view["pair"]:
         chart.columns += ["Mann–Whitney p (Holm)", "Rank-biserial r"]
     chart.rows = [_group_table_row(view, row) for row in rows]
@@ -299,8 +299,8 @@ def group_means(view: dict) -> Chart:
 def _group_table_row(view: dict, row: dict) -> list:
     cells = [f"{row['statement']}. {row['title']}"]
     cells += [_num(row["groups"][g["key"]]["mean"]) for g in view["groups"]]
-    star = " *" if row["chi_square"].get("significant") else ""
-    cells += [_num(row["chi_square"]["p_holm"], 3) + star, _num(row["chi_square"]["cramers_v"])]
+    test, star = distribution_test(row), " *" if distribution_test(row).get("significant") else ""
+    cells += [_num(test["p_holm"], 3) + star, _num(row["chi_square"]["cramers_v"])]
     if view["pair"]:
         test = row["mann_whitney"]
         star = " *" if test.get("significant") else ""

@@ -163,3 +163,9 @@ def _adjust(rows: list[dict], test: str) -> None:
     for row, p in zip(rows, adjusted, strict=True):
         row[test]["p_holm"] = p
         row[test]["significant"] = p is not None and p < 0.05
+
+
+def distribution_test(row: dict) -> dict:
+    """The permutation test where the snapshot has one (analysis-2), else the chi-square."""
+    permutation = row.get("permutation") or {}
+    return permutation if permutation.get("p") is not None else row["chi_square"]
