@@ -98,25 +98,38 @@ def consensus_deviations(*, survey: Survey):
     )
 
 
+def _order_sql() -> str:
+    # Each response's statement_order expanded with its positions, joined to its answers;
+    # a statement shown and not answered (no row, or a cleared one) counts as -99.
+    responses, invitations = Response._meta.db_table, Invitation._meta.db_table
+    answers = Answer._meta.db_table
+    if connection.vendor == "postgresql":
+        expand = (
+            "CROSS JOIN LATERAL jsonb_array_elements_text(r.statement_order) "
+            "WITH ORDINALITY AS o(sid, pos)"
+        )
+        sid, pos = "CAST(o.sid AS integer)", "o.pos"
+    else:
+        expand, sid, pos = (
+            "JOIN json_each(r.statement_order) o",
+            "CAST(o.value AS integer)",
+            "o.key + 1",
+        )
+    return (
+        f"SELECT {sid}, {pos}, COALESCE(a.value, -99), count(*) FROM {responses} r "  # noqa: S608
+        f"JOIN {invitations} i ON i.id = r.invitation_id {expand} "
+        f"LEFT JOIN {answers} a ON a.response_id = r.id AND a.statement_id = {sid} "
+        f"AND a.value IS NOT NULL "
+        f"WHERE i.survey_id = %s AND r.submitted_at IS NOT NULL GROUP BY 1, 2, 3"
+    )
+
+
 def order_counts(*, survey_id: int) -> pd.DataFrame:
     """Counts by (statement, position shown, value) of the submitted responses, value -99
-    where a statement was shown and left blank: from each response's statement_order and
-    its answers (two queries). Reads every answer, so it costs about what a recount does."""
-    shown = Response.objects.filter(
-        invitation__survey_id=survey_id, submitted_at__isnull=False
-    ).values_list("pk", "statement_order")
-    orders = pd.DataFrame(list(shown), columns=["response_id", "statement_id"])
-    if orders.empty:
-        return pd.DataFrame(columns=["statement_id", "position", "value", "n"])
-    orders = orders.explode("statement_id").dropna()
-    orders["position"] = orders.groupby("response_id").cumcount() + 1
-    orders = orders.astype({"statement_id": "int64", "response_id": "int64"})
-    answered = Answer.objects.filter(
-        survey_id=survey_id, group_key__isnull=False, value__isnull=False
-    ).values_list("response_id", "statement_id", "value")
-    answers = pd.DataFrame(list(answered), columns=["response_id", "statement_id", "value"])
-    answers = answers.astype("int64")
-    merged = orders.merge(answers, on=["response_id", "statement_id"], how="left")
-    merged["value"] = merged["value"].fillna(-99).astype("int64")
-    counts = merged.groupby(["statement_id", "position", "value"]).size()
-    return counts.rename("n").reset_index()
+    where a statement was shown and left blank. One grouped statement over every submitted
+    answer: it costs more than a recount (bench/analysis.py times it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_order_sql(), [survey_id])
+        rows = cursor.fetchall()
+    frame = pd.DataFrame(rows, columns=["statement_id", "position", "value", "n"])
+    return frame.astype("int64")
