@@ -43,3 +43,13 @@ def test_axe_finds_nothing_on_a_recompute_job_page(researcher_page, live_server,
     url = reverse("research:results_job", args=[grouped_results.slug, job.pk])
     researcher_page.goto(live_server.url + url)
     assert_no_axe_violations(researcher_page)
+
+
+def test_axe_finds_nothing_on_the_consensus_rule_page(researcher_page, live_server, survey):
+    url = reverse("research:results_consensus", args=[survey.slug])
+    researcher_page.goto(live_server.url + url)
+    researcher_page.check("input[name=kind][value=iqr]")
+    researcher_page.click("form.consensus-form button[type=submit]")
+    # Fixed when the survey opened: a change without a reason is refused, and says why.
+    assert "give the reason" in researcher_page.locator(".errornote").inner_text()
+    assert_no_axe_violations(researcher_page)
