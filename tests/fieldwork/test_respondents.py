@@ -287,9 +287,8 @@ def test_respondent_page_is_linked_from_the_invitations_table(researcher_client,
 
 def test_invitations_export_includes_tests_when_asked(researcher_client, fielded, test_response):
     export = url("invitations_csv", fielded)
-    plain = b"".join(researcher_client.get(export).streaming_content).decode("utf-8-sig")
-    asked = b"".join(researcher_client.get(export + "?tests=1").streaming_content)
-    asked = asked.decode("utf-8-sig")
+    plain = researcher_client.get(export).content.decode("utf-8-sig")
+    asked = researcher_client.get(export + "?tests=1").content.decode("utf-8-sig")
     assert "+test-" not in plain
     assert len(list(csv.reader(io.StringIO(asked)))) == 1 + 4
 
