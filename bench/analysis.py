@@ -129,19 +129,22 @@ def load_postgres(respondents: int) -> float:
     now = "2024-01-01 00:00:00+00"
     order = json.dumps([int(pk) for pk in statement_ids])
     frames = {
-        "responses_expert (id, name, email, sector, affiliation, attributes, created_at)": pd.DataFrame(  # noqa: E501
+        "responses_expert (id, survey_id, name, email, sector, affiliation, attributes, "
+        "language, created_at)": pd.DataFrame(
             {
                 "id": ids,
+                "survey_id": survey.pk,
                 "name": "x",
                 "email": [f"e{i}@bench.invalid" for i in ids],
                 "sector": people["sector"],
                 "affiliation": "",
                 "attributes": "{}",
+                "language": "",
                 "created_at": now,
             }
         ),
         "responses_invitation (id, survey_id, expert_id, link_nonce, link_hash, created_at, "
-        "submitted_at, decline_reason, failure_reason, reminders_sent)": pd.DataFrame(
+        "submitted_at, decline_reason, failure_reason, reminders_sent, is_test)": pd.DataFrame(
             {
                 "id": ids,
                 "survey_id": survey.pk,
@@ -153,10 +156,11 @@ def load_postgres(respondents: int) -> float:
                 "decline_reason": "",
                 "failure_reason": "",
                 "reminders_sent": 0,
+                "is_test": False,
             }
         ),
         "responses_response (id, invitation_id, consented_at, statement_order, sectors, gender, "
-        "open_answer, submitted_at, updated_at)": pd.DataFrame(
+        "open_answer, language, pseudonym, submitted_at, updated_at)": pd.DataFrame(
             {
                 "id": ids,
                 "invitation_id": ids,
@@ -165,6 +169,8 @@ def load_postgres(respondents: int) -> float:
                 "sectors": people["stated"],
                 "gender": people["gender"],
                 "open_answer": "",
+                "language": "en",
+                "pseudonym": [f"B{i}" for i in ids],
                 "submitted_at": now,
                 "updated_at": now,
             }
@@ -251,19 +257,38 @@ def measure_bare() -> dict:
 
 def measure_full() -> dict:
     from responses.models import Answer, Survey
+    from responses.results.analysis.inference import PERMUTATIONS
     from responses.results.services.snapshots import snapshot_create
 
     survey = Survey.objects.get(slug="bench")
-    snapshot_create(survey=survey)  # warm caches and imports, as a running worker would be
-    seconds, snapshot = timed(lambda: snapshot_create(survey=survey))
+    # The survey's consensus rule within every sector: the heaviest verdicts.
+    survey.consensus_rule = {"kind": "agree_pct", "threshold": 75, "every_sector": True}
+    survey.save(update_fields=["consensus_rule"])
+
+    # The full results without the permutation tests and order effects, then those apart.
+    def full(permutations=0, order_effects=False):
+        return snapshot_create(
+            survey=survey, permutations=permutations, order_effects=order_effects
+        )
+
+    full()  # warm caches and imports, as a running worker would be
+
+    seconds, snapshot = timed(full)
+    # The two heavier steps apart: each one's cost over the full results.
+    with_permutations, _ = timed(lambda: full(permutations=PERMUTATIONS), repeat=1)
+    with_order, _ = timed(lambda: full(order_effects=True), repeat=1)
     # Memory in a run of its own: tracemalloc hooks every allocation and slows the Python
     # side (pandas, the tests, the JSON) about threefold, so it is kept out of the timing.
     tracemalloc.start()
-    traced, _ = timed(lambda: snapshot_create(survey=survey), repeat=1)
+    traced, _ = timed(full, repeat=1)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {
         "full_seconds": seconds,
+        "permutation_seconds": with_permutations - seconds,
+        "order_seconds": with_order - seconds,
+        "permutation_draws": PERMUTATIONS,
+        "permutation_tests": sum(len(view["statements"]) * 2 for view in snapshot.tables["groups"]),
         "full_traced_seconds": traced,
         "respondents": snapshot.respondents,
         "answers": Answer.objects.count(),
@@ -314,25 +339,34 @@ def sqlite_phase(respondents: int) -> dict:
     now = "2024-01-01 00:00:00"
     with connection.cursor() as cursor:
         cursor.executemany(
-            "INSERT INTO responses_expert (id, name, email, sector, affiliation, attributes, created_at) "  # noqa: E501
-            "VALUES (%s, 'x', %s, %s, '', '{}', %s)",
+            "INSERT INTO responses_expert (id, survey_id, name, email, sector, affiliation, "
+            "attributes, language, created_at) VALUES (%s, %s, 'x', %s, %s, '', '{}', '', %s)",
             [
-                (i + 1, f"e{i}@bench.invalid", str(people["sector"][i]), now)
+                (i + 1, survey.pk, f"e{i}@bench.invalid", str(people["sector"][i]), now)
                 for i in range(respondents)
             ],
         )
         cursor.executemany(
             "INSERT INTO responses_invitation (id, survey_id, expert_id, link_nonce, link_hash, "
-            "created_at, submitted_at, decline_reason, failure_reason, reminders_sent) "
-            "VALUES (%s, %s, %s, 'n', %s, %s, %s, '', '', 0)",
+            "created_at, submitted_at, decline_reason, failure_reason, reminders_sent, is_test) "
+            "VALUES (%s, %s, %s, 'n', %s, %s, %s, '', '', 0, 0)",
             [(i + 1, survey.pk, i + 1, f"h{i}", now, now) for i in range(respondents)],
         )
         cursor.executemany(
             "INSERT INTO responses_response (id, invitation_id, consented_at, statement_order, "
-            "sectors, gender, open_answer, submitted_at, updated_at) "
-            "VALUES (%s, %s, %s, '[]', %s, %s, '', %s, %s)",
+            "sectors, gender, open_answer, language, pseudonym, submitted_at, updated_at) "
+            "VALUES (%s, %s, %s, '[]', %s, %s, '', 'en', %s, %s, %s)",
             [
-                (i + 1, i + 1, now, str(people["stated"][i]), str(people["gender"][i]), now, now)
+                (
+                    i + 1,
+                    i + 1,
+                    now,
+                    str(people["stated"][i]),
+                    str(people["gender"][i]),
+                    f"B{i}",
+                    now,
+                    now,
+                )
                 for i in range(respondents)
             ],
         )
@@ -356,7 +390,9 @@ def sqlite_phase(respondents: int) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     snapshot_create(survey=survey)
-    seconds, snapshot = timed(lambda: snapshot_create(survey=survey))
+    seconds, snapshot = timed(
+        lambda: snapshot_create(survey=survey, permutations=0, order_effects=False)
+    )
     return {
         "sqlite_seconds": seconds,
         "sqlite_answers": Answer.objects.count(),
@@ -419,8 +455,12 @@ def report(figures: dict, respondents: int) -> str:
         "| measure | figure | target |",
         "| --- | --- | --- |",
         f"| bare `SELECT statement_id, value, count(*) … GROUP BY` | {f['bare_seconds']:.3f} s | |",
-        f"| full results, database → stored snapshot (kept counts) | {f['full_seconds']:.3f} s | < 3 s |",  # noqa: E501
+        f"| full results with intervals, consensus and group tables, database → stored snapshot (kept counts) | {f['full_seconds']:.3f} s | < 3 s |",  # noqa: E501
         f"| full / bare | {ratio:.2f}× | ≤ 2× |",
+        f"| permutation tests, a separate step: {f['permutation_tests']} tests × "
+        f"{f['permutation_draws']} random tables | {f['permutation_seconds']:.3f} s | |",
+        f"| order effects, a separate step (every answer with its position) | "
+        f"{f['order_seconds']:.3f} s | |",
         f"| full results: peak Python allocations (tracemalloc, a run of its own) | {f['tracemalloc_peak_mb']:.1f} MB | |",  # noqa: E501
         f"| full results under tracemalloc (how earlier runs timed it) | {f['full_traced_seconds']:.3f} s | |",  # noqa: E501
         f"| full results: process max RSS (incl. Django, pandas, scipy) | {f['max_rss_mb']:.0f} MB | < 500 MB |",  # noqa: E501

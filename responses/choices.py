@@ -43,6 +43,17 @@ SCALE = [
 ]
 SCALE_VALUES = [value for value, _ in SCALE]
 COMMENT_MAX_LENGTH = 5000
+# The answer options by name, in the order of every count table and export column
+# (results/analysis, results/pages.py, the exports): numpy-free so the URLconf stays light.
+OPTIONS = [
+    ("strongly_disagree", -2),
+    ("somewhat_disagree", -1),
+    ("neither", 0),
+    ("somewhat_agree", 1),
+    ("strongly_agree", 2),
+    ("dont_know", DONT_KNOW),
+]
+OPTION_NAMES = [name for name, _ in OPTIONS]
 
 # An invitation's state on the researcher's pages: one per invitation, derived from its
 # timestamps (responses/fieldwork/selectors.py decides which applies).

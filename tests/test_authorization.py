@@ -195,6 +195,7 @@ ROUTES = {
     "research/<slug:slug>/anonymise/": both(research(), "research:anonymise"),
     "research/<slug:slug>/audit/": get(research(), "research:audit"),
     "research/<slug:slug>/results/": get(research(), "research:results"),
+    "research/<slug:slug>/results/consensus/": both(research(), "research:results_consensus"),
     "research/<slug:slug>/results/recompute/": post(research(), "research:results_recompute"),
     "research/<slug:slug>/results/jobs/<int:job_id>/": get(
         research("recompute_job"), path="/research/{slug}/results/jobs/{recompute_job}/"

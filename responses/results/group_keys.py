@@ -14,17 +14,21 @@ twin, for the tests.
 from ..choices import GENDERS, SECTOR_GROUPS
 from ..models import Answer, Expert, Invitation, Response
 
-# Stated sector codes → collapsed group, in priority order (first match wins).
+# Stated sector codes → collapsed group, in priority order (first match wins), as the
+# paper's code: AGI lab, then civil society (think tank or nonprofit), then academia, so a
+# respondent who ticked "nonprofit" and "academia" counts as civil society
+# (docs/statistics.md).
 STATED_COLLAPSE = [
     ("agi_lab", ["agi_lab"]),
-    ("academia", ["academia"]),
     ("civil_society", ["think_tank", "nonprofit"]),
+    ("academia", ["academia"]),
     ("other", ["tech_company", "government", "consulting", "other"]),
     ("prefer_not_to_say", ["prefer_not_to_say"]),
 ]
-# Index 0 of each list is blank: unknown codes count as blank.
+# Index 0 of each list is blank: unknown codes count as blank. The packed index of a stated
+# group is its place here, whatever the priority above.
 ASSIGNED_KEYS = [""] + [code for code, _ in SECTOR_GROUPS]
-STATED_KEYS = [""] + [group for group, _ in STATED_COLLAPSE]
+STATED_KEYS = ["", "agi_lab", "academia", "civil_society", "other", "prefer_not_to_say"]
 GENDER_KEYS = [""] + [code for code, _ in GENDERS]
 GENDER_SPAN = len(GENDER_KEYS)
 STATED_SPAN = len(GENDER_KEYS) * len(STATED_KEYS)
@@ -71,9 +75,9 @@ def _stated_case_sql(column: str) -> tuple[str, list]:
     # JSON lists as text on both databases, e.g. ["agi_lab", "academia"]; the quoted codes
     # cannot overlap, so LIKE '%"code"%' is an exact membership test.
     whens, params = [], []
-    for i, (_, codes) in enumerate(STATED_COLLAPSE, start=1):
+    for group, codes in STATED_COLLAPSE:
         tests = " OR ".join(f"CAST({column} AS text) LIKE %s" for _ in codes)
-        whens.append(f"WHEN {tests} THEN {i}")
+        whens.append(f"WHEN {tests} THEN {STATED_KEYS.index(group)}")
         params += [f'%"{code}"%' for code in codes]
     return "CASE " + " ".join(whens) + " ELSE 0 END", params
 

@@ -2,7 +2,7 @@
 statement's figures overall, each shown group's, its neighbours for the navigation). Only
 groups the snapshot shows appear: suppression has already withheld the rest."""
 
-from .analysis import OPTION_NAMES
+from ..choices import OPTION_NAMES
 
 
 def distribution_bars(tables: dict, number: int) -> list[dict] | None:

@@ -12,6 +12,7 @@ from ..choices import SCALE, SECTOR_GROUPS
 from ..models import (
     Answer,
     AnswerCount,
+    ConsensusDeviation,
     GroupSize,
     Invitation,
     Job,
@@ -105,6 +106,52 @@ def snapshot_latest(*, survey: Survey) -> ResultsSnapshot | None:
 
 def recompute_jobs(*, survey: Survey):
     return Job.objects.filter(survey=survey, kind=JOB_RECOMPUTE)
+
+
+def consensus_deviations(*, survey: Survey):
+    return list(
+        ConsensusDeviation.objects.filter(survey=survey).select_related("actor").order_by("pk")
+    )
+
+
+def _order_sql() -> str:
+    # Each response's statement_order expanded with its positions, joined to its answers;
+    # a statement shown and not answered (no row, or a cleared one) counts as -99.
+    responses, invitations = Response._meta.db_table, Invitation._meta.db_table
+    answers = Answer._meta.db_table
+    if connection.vendor == "postgresql":
+        expand = (
+            "CROSS JOIN LATERAL jsonb_array_elements_text(r.statement_order) "
+            "WITH ORDINALITY AS o(sid, pos)"
+        )
+        sid, pos = "CAST(o.sid AS integer)", "o.pos"
+    else:
+        expand, sid, pos = (
+            "JOIN json_each(r.statement_order) o",
+            "CAST(o.value AS integer)",
+            "o.key + 1",
+        )
+    return (
+        f"SELECT {sid}, {pos}, COALESCE(a.value, -99), count(*) FROM {responses} r "  # noqa: S608
+        f"JOIN {invitations} i ON i.id = r.invitation_id {expand} "
+        f"LEFT JOIN {answers} a ON a.response_id = r.id AND a.statement_id = {sid} "
+        f"AND a.value IS NOT NULL "
+        f"WHERE i.survey_id = %s AND NOT ({group_keys.UNCOUNTED_SQL}) GROUP BY 1, 2, 3"
+    )
+
+
+def order_counts(*, survey_id: int) -> pd.DataFrame:
+    """Counts by (statement, position shown, value) of the counted responses (submitted, not
+    tests, not withdrawn: group_keys.UNCOUNTED_SQL), value -99 where a statement was shown
+    and left blank. One grouped statement over every counted answer: it costs more than a
+    recount (bench/analysis.py times it)."""
+    import pandas as pd
+
+    with connection.cursor() as cursor:
+        cursor.execute(_order_sql(), [survey_id, True])
+        rows = cursor.fetchall()
+    frame = pd.DataFrame(rows, columns=["statement_id", "position", "value", "n"])
+    return frame.astype("int64")
 
 
 # ---------------------------------------------------------------- comments

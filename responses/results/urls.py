@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("<slug:slug>/results/", views.results, name="results"),
+    path("<slug:slug>/results/consensus/", views.results_consensus, name="results_consensus"),
     path("<slug:slug>/results/recompute/", views.results_recompute, name="results_recompute"),
     path("<slug:slug>/results/jobs/<int:job_id>/", views.results_job, name="results_job"),
     path(

@@ -7,13 +7,15 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..access import no_store, research_survey_view
 from ..broker import BrokerUnavailable
 from . import charts, selectors
+from .consensus_rules import rule_label
 from .exports import registry, writers
-from .services import snapshots
+from .forms import ConsensusRuleForm
+from .services import consensus, snapshots
 
 MESSAGE_RECOMPUTE_LATER = (
     "The recompute is saved, but the task queue is unreachable just now: it starts when the "
@@ -25,6 +27,7 @@ MESSAGE_SECTOR_HIDDEN = (
     "showing every sector."
 )
 COMMENTS_PAGE = 100
+MESSAGE_CONSENSUS_SAVED = "The consensus rule is saved; the results follow it at the next refresh."
 TABLE_SORTS = {
     "number": ("statement", False),
     "n": ("n", True),
@@ -76,6 +79,8 @@ def results(request, survey):
             chart_sort=chart_sort,
         )
     context["jobs"] = selectors.recompute_jobs(survey=survey)[:5]
+    context["consensus_rule_label"] = rule_label(survey.consensus_rule)
+    context["deviations"] = selectors.consensus_deviations(survey=survey)
     return render(request, "research/results/index.html", context)
 
 
@@ -279,3 +284,33 @@ def results_statement(request, survey, number: int):
     if page is None:
         raise Http404("No such statement")
     return render(request, "research/results/statement.html", {"survey": survey, **page})
+
+
+@require_http_methods(["GET", "POST"])
+@research_survey_view
+@no_store
+def results_consensus(request, survey):
+    """Choose the consensus rule; once fixed, a change is a deviation with its reason."""
+    form = ConsensusRuleForm.for_rule(survey.consensus_rule)
+    if request.method == "POST":
+        form = ConsensusRuleForm(request.POST)
+        if form.is_valid():
+            try:
+                consensus.consensus_rule_set(
+                    survey=survey,
+                    rule=form.rule(),
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+            except consensus.ConsensusRuleError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, MESSAGE_CONSENSUS_SAVED)
+                return redirect("research:results_consensus", slug=survey.slug)
+    context = {
+        "survey": survey,
+        "form": form,
+        "rule_label": rule_label(survey.consensus_rule),
+        "deviations": selectors.consensus_deviations(survey=survey),
+    }
+    return render(request, "research/results/consensus.html", context)

@@ -250,7 +250,7 @@ def test_compute_results_command_writes_the_columns(answered_survey, tmp_path):
     path = tmp_path / "results.csv"
     call_command("compute_results", survey=answered_survey.slug, output=str(path))
     rows = list(csv.DictReader(io.StringIO(path.read_text())))
-    assert list(rows[0]) == analysis.RESULT_COLUMNS
+    assert list(rows[0]) == analysis.RESULT_COLUMNS + analysis.INTERVAL_COLUMNS + ["consensus"]
     first = rows[0]
     assert (first["statement"], first["n"], first["strongly_agree"]) == ("1", "2", "1")
     assert float(first["pct_strongly_agree"]) == 50.0 and float(first["mean"]) == 0.0

@@ -176,10 +176,10 @@ def test_statement_chart_has_a_bar_per_shown_group(client, researcher, answered_
     svg = response.content.decode()
     assert "n=37" in svg and "All respondents" in svg
     # One respondent gave no gender or sector, so one group of each is withheld (else
-    # overall minus the others would give that person away); AGI lab against everyone
-    # else shows both.
-    assert "AGI lab against everyone else: AGI lab" in svg
-    assert "AGI lab against everyone else: Everyone else" in svg
+    # overall minus the others would give that person away); AGI lab against all others
+    # shows both.
+    assert "AGI lab vs all others (every other respondent):" in svg
+    assert "n=13" in svg and "All others" in svg and "n=24" in svg
 
 
 def test_results_page_links_statements_methods_and_bundle(client, researcher, answered_survey):

@@ -63,7 +63,7 @@ def test_snapshot_same_answers_same_figures_and_fingerprint(statement_49_survey)
     assert first.tables == second.tables
     assert len(first.fingerprint) == 64
     stored = ResultsSnapshot.objects.get(pk=first.pk)
-    assert stored.respondents == 39 and stored.code_version == "analysis-1"
+    assert stored.respondents == 39 and stored.code_version == "analysis-2"
     assert stored.tables["statements"][48]["n"] == 37
 
 

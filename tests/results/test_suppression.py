@@ -19,8 +19,7 @@ KEYS = {name: [key for key, _ in spec["groups"]] for name, spec in analysis.GROU
 def atoms_frame(cells: dict[tuple, int]) -> pd.DataFrame:
     rows = [(a, s, g, n) for (a, s, g), n in cells.items()]
     frame = pd.DataFrame(rows, columns=["assigned", "stated", "gender", "n"])
-    _, frame = analysis._with_group_keys(frame.copy(), frame)
-    return frame
+    return analysis.with_group_columns(frame)
 
 
 def published_cells(frame: pd.DataFrame, min_size: int, withheld: dict) -> np.ndarray:

@@ -218,7 +218,8 @@ def test_export_statements_csv_has_the_columns(client, researcher, computed_surv
     )
     header = response.content.decode().splitlines()[0]
     assert header.startswith('"statement","title","n","strongly_disagree",')
-    assert header.endswith('"mean","median","variance","se","q1","q3"')
+    assert '"mean","median","variance","se","q1","q3","agree_ci_low"' in header
+    assert header.endswith('"iqr","tastle_wierman","consensus"')
     assert response["Content-Disposition"] == 'attachment; filename="agi-statements.csv"'
 
 

@@ -25,6 +25,7 @@ from ...models import (
     Survey,
     SurveyItem,
 )
+from ...results.services.consensus import consensus_rule_freeze
 from .experts import JOB_KIND as IMPORT_JOB_KIND
 
 ERROR_SLUG_TAKEN = "A survey with the slug '{slug}' already exists."
@@ -125,6 +126,8 @@ def survey_create(
         for position, pk in enumerate(statements, start=1)
     )
     audit_log(action="survey.created", survey=survey, actor=owner, data={"slug": slug})
+    if survey.status == Survey.Status.OPEN:
+        consensus_rule_freeze(survey=survey, actor=owner)
     return survey
 
 
@@ -146,6 +149,8 @@ def survey_open(*, survey: Survey, actor, confirm_provisional: bool = False) -> 
     )
     survey.status = Survey.Status.OPEN
     audit_log(action="survey.opened", survey=survey, actor=actor, data={"provisional": provisional})
+    # The consensus rule is pre-registered: fixed before the first answer can arrive.
+    consensus_rule_freeze(survey=survey, actor=actor)
     return survey
 
 

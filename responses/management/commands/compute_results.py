@@ -6,9 +6,11 @@ from django.core.management.base import BaseCommand, CommandError
 from responses.broker import BrokerUnavailable
 from responses.management import survey_from_option
 from responses.models import Job, ResultsSnapshot
-from responses.results.exports import rows, writers
+from responses.results.analysis import GROUPINGS
+from responses.results.exports import group_rows, rows, writers
 from responses.results.services.snapshots import recompute_job_create
 
+ERROR_BY = "No grouping {by}: choose one of {names}."
 ERROR_OUTPUT = "Cannot write {path}: {error}"
 ERROR_TIMEOUT = "The worker did not finish job {job} within {seconds} s (is a worker running?)."
 WARNING_QUEUED_LATER = (
@@ -20,17 +22,25 @@ WARNING_QUEUED_LATER = (
 class Command(BaseCommand):
     help = (
         "Compute a results snapshot (the same task as the Recompute button: eager without "
-        "REDIS_URL, through the worker with it) and write one CSV row per statement."
+        "REDIS_URL, through the worker with it) and write one CSV row per statement, or with "
+        "--by one row per statement and group of that grouping."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--survey", required=True, help="Survey slug.")
         parser.add_argument("--output", required=True, help="CSV file to write.")
         parser.add_argument(
+            "--by",
+            choices=list(GROUPINGS),
+            help="A grouping: one row per statement and group (the paper's Tables 4-6).",
+        )
+        parser.add_argument(
             "--timeout", type=int, default=600, help="Seconds to wait for the worker."
         )
 
-    def handle(self, *args, survey, output, timeout, **options):
+    def handle(self, *args, survey, output, timeout, by=None, **options):
+        if by is not None and by not in GROUPINGS:
+            raise CommandError(ERROR_BY.format(by=by, names=", ".join(GROUPINGS)))
         found = survey_from_option(survey)
         path = Path(output)
         if not path.parent.is_dir():
@@ -46,7 +56,10 @@ class Command(BaseCommand):
         snapshot = ResultsSnapshot.objects.get(pk=job.result["snapshot_id"])
         try:
             with path.open("w", newline="", encoding="utf-8") as stream:
-                writers.write_csv(rows.statement_rows(snapshot.tables), stream)
+                if by:
+                    writers.write_csv(group_rows.group_rows(snapshot.tables, by), stream)
+                else:
+                    writers.write_csv(rows.statement_rows(snapshot.tables), stream)
         except OSError as error:
             raise CommandError(ERROR_OUTPUT.format(path=path, error=error)) from None
         self.stdout.write(

@@ -16,6 +16,12 @@ from .base import (
 )
 
 
+def distribution_test(row: dict) -> dict:
+    """The permutation test where the snapshot has one (analysis-2), else the chi-square."""
+    permutation = row.get("permutation") or {}
+    return permutation if permutation.get("p") is not None else row["chi_square"]
+
+
 def _group_legend(chart: Chart, groups: list[dict], y: int) -> int:
     x = 10
     for index, group in enumerate(groups):
@@ -33,9 +39,8 @@ def group_means(view: dict, tables: dict | None = None) -> Chart:
     chart = Chart(
         f"groups-{view['name']}",
         f"Means by group: {view['label']}",
-        "Mean agreement per group and statement; * marks a chi-square test of the answer "
-        "distributions significant at 5% after Holm's correction across statements. Groups "
-        "below the minimum size are withheld.",
+        "Mean agreement per group and statement; * marks a permutation test of the answers "
+        "(DK apart) significant at 5% after Holm's correction. Small groups are withheld.",
         LABEL_WIDTH + PLOT_WIDTH + 30,
     )
     top = _group_legend(chart, groups, heading(chart) + 10) + 14
@@ -48,7 +53,7 @@ def group_means(view: dict, tables: dict | None = None) -> Chart:
     ticks = [(v, str(v)) for v in range(-2, 3)]
     grid(chart, top, bottom, ticks, to_x, "Mean (−2 strongly disagree … 2 strongly agree)")
     for row, (y, height, lines) in zip(rows, layout, strict=True):
-        star = " *" if row["chi_square"].get("significant") else ""
+        star = " *" if distribution_test(row).get("significant") else ""
         row_label(chart, y, height, lines, star)
         for index, group in enumerate(groups):
             mean = row["groups"][group["key"]]["mean"]
@@ -57,7 +62,7 @@ def group_means(view: dict, tables: dict | None = None) -> Chart:
                 chart.circle(to_x(mean), y + height / 2, 4, colour)
     caption(chart, tables or {}, bottom + 50, "Means without I don't know.")
     chart.columns = ["Statement"] + [f"Mean {g['label']}" for g in groups]
-    chart.columns += ["χ² p (Holm)", "Cramér's V"]
+    chart.columns += ["Distribution p (Holm)", "Cramér's V"]
     if view["pair"]:
         chart.columns += ["Mann–Whitney p (Holm)", "Rank-biserial r"]
     chart.rows = [_group_table_row(view, row) for row in rows]
@@ -67,8 +72,9 @@ def group_means(view: dict, tables: dict | None = None) -> Chart:
 def _group_table_row(view: dict, row: dict) -> list:
     cells = [label(row)]
     cells += [num(row["groups"][g["key"]]["mean"]) for g in view["groups"]]
-    star = " *" if row["chi_square"].get("significant") else ""
-    cells += [num(row["chi_square"]["p_holm"], 3) + star, num(row["chi_square"]["cramers_v"])]
+    test = distribution_test(row)
+    star = " *" if test.get("significant") else ""
+    cells += [num(test["p_holm"], 3) + star, num(row["chi_square"]["cramers_v"])]
     if view["pair"]:
         test = row["mann_whitney"]
         star = " *" if test.get("significant") else ""

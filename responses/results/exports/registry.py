@@ -5,8 +5,10 @@ the commands choose an export by its key; nothing matches file names."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
-from . import codebook, labelled, respondents, rows, writers
+from ..groupings import GROUPINGS
+from . import codebook, group_rows, labelled, respondents, rows, writers
 
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -106,6 +108,29 @@ EXPORTERS = {
             "codebook-html", "Codebook, HTML", "codebook.html", HTML, False,
             _whole(codebook.html_bytes),
         ),
+    ]
+    + [
+        exporter
+        for name, spec in GROUPINGS.items()
+        for exporter in (
+            Exporter(
+                f"groups-{name}-csv", f"{spec['label']}, CSV", f"groups-{name}.csv", CSV, True,
+                _tables(partial(group_rows.group_rows, name=name), writers.csv_bytes),
+            ),
+            Exporter(
+                f"groups-{name}-xlsx", f"{spec['label']}, XLSX", f"groups-{name}.xlsx", XLSX,
+                True,
+                _tables(
+                    partial(group_rows.group_rows, name=name),
+                    partial(writers.xlsx_bytes, title=name),
+                ),
+            ),
+            Exporter(
+                f"groups-{name}-latex", f"{spec['label']}, LaTeX table", f"groups-{name}.tex",
+                LATEX, True,
+                _tables(partial(group_rows.group_latex_rows, name=name), writers.latex_bytes),
+            ),
+        )
     ]
 }  # fmt: skip
 CODEBOOK_FORMATS = {"ddi": "codebook", "html": "codebook-html"}

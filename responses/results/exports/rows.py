@@ -1,16 +1,26 @@
 """Row generators of the per-statement results, from a snapshot's tables: plain rows (lists,
 the header first) that a writer (writers.py) turns into CSV, XLSX or LaTeX. The raw
-responses' rows are in respondents.py."""
+responses' rows are in respondents.py, the group tables' in group_rows.py."""
 
 # ---------------------------------------------------------------- per-statement results
 
 
-def statement_rows(tables: dict):
-    from ..analysis import RESULT_COLUMNS  # pandas and scipy: not at start-up
+def _cell(row: dict, column: str):
+    value = row.get(column)
+    if isinstance(value, bool):  # the consensus verdict
+        return int(value)
+    return "" if value is None else value
 
-    yield list(RESULT_COLUMNS)
+
+def statement_rows(tables: dict):
+    """One row per statement; `consensus` is the pre-registered rule's verdict (1 or 0),
+    empty without a rule."""
+    from ..analysis import INTERVAL_COLUMNS, RESULT_COLUMNS  # pandas and scipy: not at start-up
+
+    columns = RESULT_COLUMNS + INTERVAL_COLUMNS + ["consensus"]
+    yield list(columns)
     for row in tables["statements"]:
-        yield ["" if row[column] is None else row[column] for column in RESULT_COLUMNS]
+        yield [_cell(row, column) for column in columns]
 
 
 LATEX_HEAD = (

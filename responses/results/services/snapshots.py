@@ -40,21 +40,39 @@ def count_tables_checked(*, survey: Survey, rebuild: bool = False):
 
 
 def snapshot_create(
-    *, survey: Survey, progress: Callable[[int], None] | None = None, rebuild: bool = False
+    *,
+    survey: Survey,
+    progress: Callable[[int], None] | None = None,
+    rebuild: bool = False,
+    permutations: int | None = None,
+    order_effects: bool = True,
 ):
     """Read the counts, compute every table, and store one snapshot.
 
     The counts are those kept at each submission (results/services/counts.py), recounted
     from the answers first when they no longer match the submitted responses (a deletion),
     or always with `rebuild`: the manual recompute, exact and slower. The beat's refresh
-    reads the kept counts."""
+    reads the kept counts. `permutations`: draws of each permutation test (None: the
+    default, analysis.inference.PERMUTATIONS; 0 leaves their p-values out; the benchmark
+    times them apart); `order_effects`: read every answer with the position it was shown at
+    (a cost like a recount's; the benchmark times it apart)."""
     from .. import analysis  # pandas and scipy: loaded where computed, not at start-up
+    from ..analysis.inference import PERMUTATIONS
 
+    if permutations is None:
+        permutations = PERMUTATIONS
     progress = progress or (lambda percent: None)
     answers, sizes = count_tables_checked(survey=survey, rebuild=rebuild)
+    order = selectors.order_counts(survey_id=survey.pk) if order_effects else None
     progress(40)
     tables = analysis.results_tables(
-        answers, sizes, selectors.survey_statements(survey=survey), survey.min_group_size
+        answers,
+        sizes,
+        selectors.survey_statements(survey=survey),
+        survey.min_group_size,
+        consensus_rule=survey.consensus_rule,
+        permutations=permutations,
+        order_counts=order,
     )
     progress(80)
     return ResultsSnapshot.objects.create(

@@ -1,0 +1,171 @@
+"""Tests between groups, from counts, fit for panels of about fifty.
+
+- The distributions over the five points (DK excluded): a Monte Carlo permutation test of
+  the chi-square statistic. Tables with the observed margins are drawn at random
+  (Patefield's algorithm, scipy.stats.random_table): that is the permutation distribution
+  of the group labels over the answers, so the p-value holds at any expected count, where
+  the asymptotic chi-square fails on almost every table of a panel this size. The generator
+  is seeded by the answers' fingerprint: the same answers give the same p-values.
+- "I don't know" apart: the same test on groups × (answered on the scale, DK).
+- Three or more groups: Kruskal–Wallis (tie-corrected, scipy's asymptotic p-value).
+- Two groups: Mann–Whitney U and its rank-biserial correlation, and the difference of the
+  means with Welch's 95% interval (the effect size the paper's tables imply).
+"""
+
+import numpy as np
+from scipy import stats as scipy_stats
+
+PERMUTATIONS = 1999
+
+
+def _chi2_statistic(observed: np.ndarray) -> np.ndarray:
+    """Pearson's statistic of each table (... × groups × answers)."""
+    rows, columns = observed.sum(axis=-1), observed.sum(axis=-2)
+    total = rows.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = rows[..., :, None] * columns[..., None, :] / total[..., None, None]
+        cells = np.where(expected > 0, (observed - expected) ** 2 / expected, 0.0)
+    return cells.sum(axis=(-2, -1))
+
+
+def permutation_chi_square(table, rng: np.random.Generator, permutations=PERMUTATIONS):
+    """Monte Carlo permutation p-value of the chi-square statistic of one table, (1 + the
+    draws at least as extreme) / (1 + draws); None when fewer than two groups or two
+    answers remain."""
+    observed = np.asarray(table, dtype=np.int64)
+    observed = observed[observed.sum(axis=1) > 0][:, observed.sum(axis=0) > 0]
+    if observed.ndim != 2 or min(observed.shape) < 2:
+        return None
+    rows, columns = observed.sum(axis=1), observed.sum(axis=0)
+    draws = scipy_stats.random_table(rows, columns).rvs(size=permutations, random_state=rng)
+    statistic = _chi2_statistic(observed.astype(float))
+    # A tolerance, so ties with the observed table are not lost to rounding.
+    extreme = _chi2_statistic(draws.astype(float)) >= statistic - 1e-9 * max(statistic, 1)
+    return float((1 + extreme.sum()) / (1 + permutations))
+
+
+def chi_square_many(tables: np.ndarray) -> dict[str, np.ndarray]:
+    """The asymptotic chi-square of each table (tables × groups × answers), as scipy's
+    chi2_contingency without continuity correction on the table with its empty rows and
+    columns dropped; Cramér's V as the effect size. NaN where fewer than two groups or two
+    answers remain."""
+    observed = np.asarray(tables, dtype=float)
+    rows, columns = observed.sum(axis=2), observed.sum(axis=1)
+    total = rows.sum(axis=1)
+    chi2 = _chi2_statistic(observed)
+    r, c = (rows > 0).sum(axis=1), (columns > 0).sum(axis=1)
+    dof = (r - 1) * (c - 1)
+    valid = (r >= 2) & (c >= 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = scipy_stats.chi2.sf(chi2, np.maximum(dof, 1))
+        v = np.sqrt(chi2 / (total * (np.minimum(r, c) - 1)))
+    nan = np.full(len(chi2), np.nan)
+    return {
+        "chi2": np.where(valid, chi2, nan),
+        "dof": np.where(valid, dof, nan),
+        "p": np.where(valid, p, nan),
+        "cramers_v": np.where(valid, v, nan),
+    }
+
+
+def kruskal_many(tables: np.ndarray) -> dict[str, np.ndarray]:
+    """Kruskal–Wallis H per table (tables × groups × the five points), midranks and the tie
+    correction, and scipy's asymptotic p-value (chi-square, groups with answers - 1 degrees
+    of freedom); epsilon² = H / (N - 1) as the effect size. NaN below two groups."""
+    counts = np.asarray(tables, dtype=float)
+    totals = counts.sum(axis=1)  # tables × points
+    n = totals.sum(axis=1)
+    below = np.cumsum(totals, axis=1) - totals
+    midrank = below + (totals + 1) / 2
+    rank_sums = (counts * midrank[:, None, :]).sum(axis=2)
+    sizes = counts.sum(axis=2)
+    k = (sizes > 0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        terms = np.where(sizes > 0, rank_sums**2 / sizes, 0.0).sum(axis=1)
+        h = 12 / (n * (n + 1)) * terms - 3 * (n + 1)
+        ties = 1 - (totals**3 - totals).sum(axis=1) / (n**3 - n)
+        h = h / ties
+        p = scipy_stats.chi2.sf(h, np.maximum(k - 1, 1))
+        epsilon = h / (n - 1)
+    valid = (k >= 2) & (ties > 0)
+    nan = np.full(len(n), np.nan)
+    return {
+        "h": np.where(valid, h, nan),
+        "p": np.where(valid, p, nan),
+        "epsilon_squared": np.where(valid, epsilon, nan),
+    }
+
+
+def mann_whitney_many(first: np.ndarray, second: np.ndarray) -> dict[str, np.ndarray]:
+    """Mann–Whitney U per row of two groups' counts of -2..2, exact with ties (midranks),
+    and the two-sided p-value of scipy's asymptotic method (normal, tie-corrected,
+    continuity-corrected). Effect size: rank-biserial correlation, positive when the first
+    group agrees more. NaN where a group has no answers."""
+    first = np.asarray(first, dtype=float).reshape(-1, 5)
+    second = np.asarray(second, dtype=float).reshape(-1, 5)
+    n1, n2 = first.sum(axis=1), second.sum(axis=1)
+    below = np.cumsum(second, axis=1) - second
+    u = (first * (below + 0.5 * second)).sum(axis=1)
+    ties = first + second
+    n = n1 + n2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tie_term = (ties**3 - ties).sum(axis=1) / (n * (n - 1))
+        sigma = np.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term))
+        z = np.maximum(np.abs(u - n1 * n2 / 2) - 0.5, 0) / sigma
+        p = np.where(sigma > 0, np.minimum(1.0, 2 * scipy_stats.norm.sf(z)), 1.0)
+        effect = 2 * u / (n1 * n2) - 1
+    empty = (n1 == 0) | (n2 == 0)
+    nan = np.full(len(u), np.nan)
+    return {
+        "u": np.where(empty, nan, u),
+        "p": np.where(empty, nan, p),
+        "effect": np.where(empty, nan, effect),
+    }
+
+
+def _moments(counts: np.ndarray):
+    values = np.arange(-2, 3, dtype=float)
+    m = counts.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (counts * values).sum(axis=1) / m
+        variance = (counts * (values - mean[:, None]) ** 2).sum(axis=1) / (m - 1)
+    return m, mean, variance
+
+
+def mean_difference_many(first: np.ndarray, second: np.ndarray) -> dict[str, np.ndarray]:
+    """The first group's mean minus the second's, with Welch's 95% interval (the
+    Welch–Satterthwaite degrees of freedom). NaN below two answers in a group."""
+    m1, mean1, var1 = _moments(np.asarray(first, dtype=float).reshape(-1, 5))
+    m2, mean2, var2 = _moments(np.asarray(second, dtype=float).reshape(-1, 5))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a, b = var1 / m1, var2 / m2
+        se = np.sqrt(a + b)
+        dof = (a + b) ** 2 / (a**2 / (m1 - 1) + b**2 / (m2 - 1))
+        t = scipy_stats.t.ppf(0.975, dof)
+    difference = mean1 - mean2
+    valid = (m1 > 1) & (m2 > 1) & (se > 0)
+    nan = np.full(len(difference), np.nan)
+    return {
+        "difference": np.where((m1 > 0) & (m2 > 0), difference, nan),
+        "ci_low": np.where(valid, difference - t * se, nan),
+        "ci_high": np.where(valid, difference + t * se, nan),
+    }
+
+
+def holm(pvalues: list) -> list:
+    """Holm's step-down adjustment; None stays None."""
+    present = sorted((p, i) for i, p in enumerate(pvalues) if p is not None)
+    adjusted: list = [None] * len(pvalues)
+    running, k = 0.0, len(present)
+    for rank, (p, i) in enumerate(present):
+        running = max(running, min(1.0, (k - rank) * p))
+        adjusted[i] = running
+    return adjusted
+
+
+def seeded_rng(fingerprint: str, *labels) -> np.random.Generator:
+    """A generator seeded by the answers' fingerprint and a label (the grouping, the test):
+    the same answers draw the same permutations on any machine."""
+    words = [int(fingerprint[i : i + 8], 16) for i in range(0, min(len(fingerprint), 32), 8)]
+    extra = [sum(ord(c) * 31**j for j, c in enumerate(str(label))) % 2**32 for label in labels]
+    return np.random.default_rng(words + extra)
