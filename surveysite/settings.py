@@ -9,12 +9,12 @@ ALLOWED_HOSTS and the EMAIL_* variables. See `.env.example` and the README.
 import os
 from pathlib import Path
 
-import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
 from surveysite import envfile
+from surveysite.env import env_bool, env_choice, env_database, env_int, env_list, env_str
 
 BASE_DIR = envfile.BASE_DIR
 
@@ -29,50 +29,6 @@ if ENV_FILE is not None:
             "point it at a file, or set it empty to read none."
         )
     load_dotenv(ENV_FILE, override=False, interpolate=False)
-
-
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    yes, no = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
-    value = os.environ.get(name, "").strip().lower()
-    if not value:
-        return default
-    if value not in yes + no:
-        allowed = ", ".join(yes + no)
-        raise ImproperlyConfigured(f"{name} must be one of {allowed}; not {os.environ[name]!r}.")
-    return value in yes
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
-
-
-def env_choice(name: str, choices: dict[str, str], default: str) -> str:
-    """The value of `choices` named by the variable."""
-    value = env_str(name, default)
-    if value not in choices:
-        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; not {value!r}.")
-    return choices[value]
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def env_database(name: str, default: str, conn_max_age: int) -> dict:
-    try:
-        return dj_database_url.parse(env_str(name, default), conn_max_age=conn_max_age)
-    except ValueError as error:
-        raise ImproperlyConfigured(f"{name} is not a database URL we can use: {error}") from None
 
 
 DEBUG = env_bool("DEBUG")
