@@ -62,40 +62,31 @@ def _confirmed(request) -> bool:
     return request.POST.get("confirm") == "on"
 
 
-@require_POST
-@research_survey_view
-def respondent_withdraw(request, survey, pk):
+def _response_act(request, survey, pk, service, done: str):
+    """Withdraw or delete: the service refuses without the confirmation tick, and says why."""
     response = response_or_none(invitation_or_404(survey, pk))
     if response is None:
         messages.error(request, MESSAGE_NO_RESPONSE)
         return redirect("research:respondent", survey.slug, pk)
     try:
-        respondents.response_withdraw(
-            response=response, actor=request.user, confirm=_confirmed(request)
-        )
+        service(response=response, actor=request.user, confirm=_confirmed(request))
     except respondents.RespondentsError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, MESSAGE_WITHDRAWN)
+        messages.success(request, done)
     return redirect("research:respondent", survey.slug, pk)
+
+
+@require_POST
+@research_survey_view
+def respondent_withdraw(request, survey, pk):
+    return _response_act(request, survey, pk, respondents.response_withdraw, MESSAGE_WITHDRAWN)
 
 
 @require_POST
 @research_survey_view
 def respondent_delete(request, survey, pk):
-    response = response_or_none(invitation_or_404(survey, pk))
-    if response is None:
-        messages.error(request, MESSAGE_NO_RESPONSE)
-        return redirect("research:respondent", survey.slug, pk)
-    try:
-        respondents.response_delete(
-            response=response, actor=request.user, confirm=_confirmed(request)
-        )
-    except respondents.RespondentsError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, MESSAGE_DELETED)
-    return redirect("research:respondent", survey.slug, pk)
+    return _response_act(request, survey, pk, respondents.response_delete, MESSAGE_DELETED)
 
 
 @require_POST
