@@ -25,7 +25,7 @@ def test_autosave_during_a_database_outage_retries_until_saved(
     page.goto("/survey/page/1/")
     first, second = [
         int(pk)
-        for pk in page.locator("fieldset[data-statement]").evaluate_all(
+        for pk in page.locator(".q-item[data-statement]").evaluate_all(
             "sets => sets.map(s => s.dataset.statement)"
         )[:2]
     ]
