@@ -1,5 +1,5 @@
 """Fieldwork methods, pure: AAPOR final dispositions and outcome rates, early against late
-respondents, item non-response. Counts in, rates out; no queries (results/selectors_methods.py
+respondents, item non-response. Counts in, rates out; no queries (results/selectors/dispositions.py
 reads the counts).
 
 Dispositions follow the AAPOR Standard Definitions (10th edition, 2023) for an internet

@@ -6,7 +6,8 @@ ACCORD reporting items. Plain data; exports/methods_text.py and the templates fo
 
 from ..choices import SECTOR_GROUPS
 from ..models import Survey
-from . import analysis, methods, selectors, selectors_methods, suppression
+from . import analysis, methods, selectors, suppression
+from .selectors import dispositions
 
 SECTOR_LABELS = dict([*SECTOR_GROUPS, ("", "Not assigned")])
 MISSING_DATA = [
@@ -89,7 +90,7 @@ def _dispositions(survey: Survey, rows: list[dict]) -> tuple[dict, list[dict]]:
 
 
 def _early_late_safe(survey: Survey) -> bool:
-    atoms = analysis.with_group_columns(selectors_methods.respondent_atoms(survey=survey))
+    atoms = analysis.with_group_columns(dispositions.respondent_atoms(survey=survey))
     withheld = analysis.withheld_by_grouping(atoms, survey.min_group_size)
     shown = {
         name: [key for key, _ in spec["groups"] if key not in withheld[name]]
@@ -105,9 +106,7 @@ def _early_late_safe(survey: Survey) -> bool:
 def _early_late(survey: Survey) -> dict:
     statements = selectors.survey_statements(survey=survey)
     ids = [statement["id"] for statement in statements]
-    early, late, early_n, late_n = selectors_methods.early_late_counts(
-        survey=survey, statement_ids=ids
-    )
+    early, late, early_n, late_n = dispositions.early_late_counts(survey=survey, statement_ids=ids)
     # Both or neither: the overall figures minus one group give the other. And only if,
     # beside the results' groups, no subtraction gives a small group away.
     shown = min(early_n, late_n) >= survey.min_group_size and _early_late_safe(survey)
@@ -137,9 +136,9 @@ def consensus_text(rule: dict) -> str:
 
 
 def methods_report(*, survey: Survey) -> dict:
-    rows = selectors_methods.cases(survey=survey)
+    rows = dispositions.cases(survey=survey)
     overall, by_sector = _dispositions(survey, rows)
-    waves, reminders = selectors_methods.sends(survey=survey)
+    waves, reminders = dispositions.sends(survey=survey)
     submitted = [
         _wave(row["submitted_at"], reminders.get(row["invitation"], []))
         for row in rows
@@ -149,7 +148,7 @@ def methods_report(*, survey: Survey) -> dict:
     return {
         "survey": survey,
         "experts": survey.experts.count(),
-        "opened_at": selectors_methods.opened_at(survey=survey),
+        "opened_at": dispositions.opened_at(survey=survey),
         "fielded": len(rows),
         "dispositions": [
             {"code": code, "aapor": aapor, "label": label, "rule": rule, "n": overall[code]}

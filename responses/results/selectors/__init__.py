@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from django.db import connection
 from django.db.models import Count
 
-from ..choices import SCALE, SECTOR_GROUPS
-from ..models import (
+from ...choices import SCALE, SECTOR_GROUPS
+from ...models import (
     Answer,
     AnswerCount,
     ConsensusDeviation,
@@ -20,7 +20,7 @@ from ..models import (
     ResultsSnapshot,
     Survey,
 )
-from . import group_keys
+from .. import group_keys
 
 if TYPE_CHECKING:  # pandas is loaded where the tables are read, not at start-up
     import pandas as pd

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 
-from ..choices import DONT_KNOW
-from ..models import Answer, AuditEvent, EmailDelivery, Invitation, Response, Survey
-from . import methods
-from .group_keys import stated_sector
+from ...choices import DONT_KNOW
+from ...models import Answer, AuditEvent, EmailDelivery, Invitation, Response, Survey
+from .. import methods
+from ..group_keys import stated_sector
 
 VALUE_COLUMNS = [-2, -1, 0, 1, 2, DONT_KNOW]
 # Fielded: the invitation reached the expert or was tried (fieldwork/selectors.py's
