@@ -38,6 +38,18 @@ def link_fields_new() -> dict:
     return {"link_nonce": nonce, "link_hash": link_hash(link_secret(nonce))}
 
 
+def link_fields_round(nonce: str, round_number: int) -> dict:
+    """The link fields of a later Delphi round's invitation: the first round's nonce, so the
+    expert's personal link stays the same, and a hash of its own for the round, which no link
+    looks up (links open the first round's invitation and go on to the latest round)."""
+    if round_number <= 1:
+        return {"link_nonce": nonce, "link_hash": link_hash(link_secret(nonce))}
+    return {
+        "link_nonce": nonce,
+        "link_hash": link_hash(f"{link_secret(nonce)}#round{round_number}"),
+    }
+
+
 def link_fields_dead() -> dict:
     """Link fields no secret opens: the stored hash is random, not the hash of the nonce's
     secret, so neither the old link nor one rebuilt from the new nonce matches it. For
@@ -60,3 +72,18 @@ def invitation_url(invitation) -> str:
 def invitation_decline_url(invitation) -> str:
     secret = link_secret(invitation.link_nonce)
     return settings.SITE_URL + reverse("respondent:link_decline", args=[secret])
+
+
+def invitation_chain(invitation) -> list:
+    """The expert's invitations to every round of a Delphi study, first round first (just
+    `invitation` outside one); they share one personal link."""
+    first = invitation
+    while first.previous_id is not None:
+        first = first.previous
+    chain = [first]
+    while True:
+        following = type(first).objects.select_related("survey").filter(previous=chain[-1])
+        following = following.first()
+        if following is None:
+            return chain
+        chain.append(following)

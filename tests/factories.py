@@ -455,3 +455,26 @@ def walk_through(
     if submitted:
         respondent.response_submit(response=response)
     return response
+
+
+def round_two(survey, actor, *, respondents=6, panel="respondents", statements="all", open=True):
+    """A Delphi study's first round with `respondents` submitted responses (statement 1
+    rated -2, -1, 0, 1, 2, … in turn, with a comment; statement 2 agreed by all) and one
+    expert who never started, closed, and its round 2 started (and, with `open`, opened)."""
+    from responses.fieldwork.services import lifecycle, rounds
+
+    if survey.status == survey.Status.DRAFT:
+        lifecycle.survey_open(survey=survey, actor=actor, confirm_provisional=True)
+    for index in range(respondents):
+        respond(
+            survey,
+            answers={1: index % 5 - 2, 2: 2},
+            sector=("agi_lab", "academia", "civil_society")[index % 3],
+            comments={1: f"Reason number {index}"},
+        )
+    invitation_create(survey=survey, email="absent@example.org", name="Absent", sector="other")
+    lifecycle.survey_close(survey=survey, actor=actor)
+    following = rounds.round_start(survey=survey, actor=actor, panel=panel, statements=statements)
+    if open:
+        lifecycle.survey_open(survey=following, actor=actor, confirm_provisional=True)
+    return following

@@ -3,6 +3,7 @@ Django and the migrations expect (`responses.models.Survey`, `responses.models.n
 
 from .panel import Answer, Expert, Invitation, Response, new_pseudonym
 from .records import AnswerCount, AuditEvent, EmailDelivery, GroupSize, Job, ResultsSnapshot
+from .rounds import FeedbackShown, SharedReason
 from .surveys import (
     ConsensusDeviation,
     ScheduledSend,
@@ -14,6 +15,7 @@ from .surveys import (
 
 __all__ = [
     "Answer", "AnswerCount", "AuditEvent", "ConsensusDeviation", "EmailDelivery", "Expert",
-    "GroupSize", "Invitation", "Job", "Response", "ResultsSnapshot", "ScheduledSend", "Section",
-    "Survey", "SurveyItem", "default_languages", "new_pseudonym",
+    "FeedbackShown", "GroupSize", "Invitation", "Job", "Response", "ResultsSnapshot",
+    "ScheduledSend", "Section", "SharedReason", "Survey", "SurveyItem", "default_languages",
+    "new_pseudonym",
 ]  # fmt: skip

@@ -69,6 +69,17 @@ class Invitation(models.Model):
     is_test = models.BooleanField(default=False)
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
+    # The same expert's invitation to the previous Delphi round. It shares that invitation's
+    # nonce, so the expert's personal link stays the same; its own hash is the round's
+    # (links.link_fields_round), and the link opens the latest round it reaches.
+    previous = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_round",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]

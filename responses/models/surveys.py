@@ -23,6 +23,14 @@ class Survey(models.Model):
         QUESTIONNAIRE = "questionnaire", "Questionnaire order"
         PAPER = "paper", "Paper order"
 
+    class RoundPanel(models.TextChoices):
+        RESPONDENTS = "respondents", "The previous round's respondents"
+        INVITED = "invited", "Everyone invited to the previous round"
+
+    class RoundStatements(models.TextChoices):
+        ALL = "all", "All statements"
+        UNSETTLED = "unsettled", "Only those not settled by the consensus rule"
+
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=200)
     introduction = models.TextField(blank=True)
@@ -100,6 +108,36 @@ class Survey(models.Model):
     consensus_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     results_stale_since = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # Delphi rounds: round k+1 is a survey of its own, started from closed round k
+    # (fieldwork/services/rounds.py), with its own dates, texts, emails, panel and answers.
+    # Round k's answers are frozen once round k+1 exists: it can't be reopened.
+    previous_round = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_round",
+        editable=False,
+    )
+    round_number = models.PositiveSmallIntegerField(default=1, editable=False)
+    round_panel = models.CharField(max_length=11, choices=RoundPanel.choices, blank=True)
+    round_statements = models.CharField(max_length=9, choices=RoundStatements.choices, blank=True)
+    # Statement ids reported as settled in an earlier round (the pre-registered rule held),
+    # carried from round to round; not asked again when round_statements is "unsettled".
+    settled_statements = models.JSONField(default=list, blank=True, editable=False)
+    # What experts see of the previous round, from round 2 on.
+    feedback_distribution = models.BooleanField(default=True)
+    feedback_by_sector = models.BooleanField(default=False)
+    feedback_reasons = models.BooleanField(default=False)
+    # A reason is asked for when the answer moves by this many points or more (0: never by
+    # distance), or, with reason_on_crossing, crosses between agree and disagree.
+    reason_points = models.PositiveSmallIntegerField(default=2)
+    reason_on_crossing = models.BooleanField(default=True)
+    # Real-time mode: the distribution of this round's submitted answers, hidden until
+    # realtime_prephase experts have submitted independently.
+    realtime = models.BooleanField(default=False)
+    realtime_prephase = models.PositiveSmallIntegerField(default=10)
+
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -111,6 +149,11 @@ class Survey(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "open", "closed"]), name="survey_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(round_number__gte=1)
+                & (Q(previous_round__isnull=True) | Q(round_number__gte=2)),
+                name="survey_round_number",
             ),
         ]
 

@@ -160,6 +160,39 @@ def invitation_by_secret(*, secret: str) -> Invitation | None:
     return invitation
 
 
+@dataclass(frozen=True)
+class LinkRound:
+    """Where a personal link leads in a Delphi study: the invitation of the latest round the
+    expert is on (None when that one is revoked), or `not_on_panel`, a later round that is
+    under way without them."""
+
+    invitation: Invitation | None
+    not_on_panel: Survey | None = None
+
+
+def invitation_current_round(*, invitation: Invitation) -> LinkRound:
+    """The link opens the first round's invitation; it leads on to the expert's invitation to
+    each later round once that round is out of draft (a test invitation: at once)."""
+    current = invitation
+    while True:
+        following = (
+            Invitation.objects.select_related("survey", "expert").filter(previous=current).first()
+        )
+        if following is None:
+            break
+        if following.survey.status == Survey.Status.DRAFT and not following.is_test:
+            return LinkRound(current)
+        current = following
+    later = (
+        Survey.objects.filter(previous_round_id=current.survey_id)
+        .exclude(status=Survey.Status.DRAFT)
+        .first()
+    )
+    if later is not None and not current.is_test:
+        return LinkRound(None, not_on_panel=later)
+    return LinkRound(current if current.revoked_at is None else None)
+
+
 def invitation_for_session(*, invitation_id: int, link_hash: str) -> Invitation | None:
     """The session's invitation while the link that opened the session is still its link and
     not revoked; None once the link is regenerated or revoked."""

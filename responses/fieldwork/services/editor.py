@@ -85,7 +85,7 @@ def survey_new(*, title: str, owner, copy_from: Survey | None = None) -> Survey:
         for name in COPIED_FIELDS:
             setattr(survey, name, getattr(copy_from, name))
         survey.save()
-        _items_copy(copy_from, survey)
+        items_copy(copy_from, survey)
     data = {"slug": survey.slug, "copy_of": copy_from.slug if copy_from else None}
     audit_log(action="survey.created", survey=survey, actor=owner, data=data)
     return survey
@@ -100,7 +100,7 @@ def _paper_items(survey: Survey) -> None:
     )
 
 
-def _items_copy(source: Survey, survey: Survey) -> None:
+def items_copy(source: Survey, survey: Survey) -> None:
     sections = {}
     for section in source.sections.all():
         sections[section.pk] = Section.objects.create(

@@ -47,6 +47,13 @@ ERROR_NOT_CLOSED = "Only a closed survey can be anonymised."
 ERROR_NOT_REOPENABLE = "Only a closed survey can be reopened."
 ERROR_REOPEN_ANONYMISED = "An anonymised survey cannot be reopened: its links no longer work."
 ERROR_REOPEN_DATE = "Give the new closing date, in the future."
+ERROR_REOPEN_NEXT_ROUND = (
+    "Round {number} of this study has started: this round's answers are frozen and it cannot "
+    "be reopened."
+)
+ERROR_ANONYMISE_NEXT_ROUND = (
+    "Round {number} of this study still needs these experts' links: anonymise the last round first."
+)
 ERROR_ANONYMISED = "This survey is already anonymised."
 ERROR_ANONYMISED_LINK = "This survey is anonymised: its invitations can't have links any more."
 WARNING_CONTACT = (
@@ -180,6 +187,9 @@ def survey_reopen(*, survey: Survey, actor, closes_at: datetime | None) -> Surve
         raise LifecycleError(ERROR_NOT_REOPENABLE)
     if survey.anonymised_at is not None:
         raise LifecycleError(ERROR_REOPEN_ANONYMISED)
+    later = Survey.objects.filter(previous_round=survey).first()
+    if later is not None:
+        raise LifecycleError(ERROR_REOPEN_NEXT_ROUND.format(number=later.round_number))
     if closes_at is None or closes_at <= timezone.now():
         raise LifecycleError(ERROR_REOPEN_DATE)
     reopened = Survey.objects.filter(
@@ -227,6 +237,9 @@ def survey_anonymise(*, survey: Survey, actor, confirm: str, confirm_reasons: bo
         raise LifecycleError(ERROR_CONFIRM_SLUG.format(slug=survey.slug))
     if not confirm_reasons:
         raise LifecycleError(ERROR_CONFIRM_REASONS)
+    later = Survey.objects.filter(previous_round=survey, anonymised_at__isnull=True).first()
+    if later is not None:
+        raise LifecycleError(ERROR_ANONYMISE_NEXT_ROUND.format(number=later.round_number))
     experts = Expert.objects.filter(survey=survey)
     anonymised = experts.update(
         name=ANONYMOUS_NAME,
@@ -304,13 +317,21 @@ def invitations_mark_bounced(*, survey: Survey, invitations, reason: str, actor)
 @transaction.atomic
 def invitation_regenerate_link(*, invitation: Invitation, actor=None) -> Invitation:
     """A new secret; the old link stops working at once. Never for an anonymised survey,
-    whose links must stay dead."""
+    whose links must stay dead. In a Delphi study the expert holds one link for every round,
+    so every round's invitation of theirs gets the new one (each with its round's hash)."""
     if invitation.survey.anonymised_at is not None:
         raise LifecycleError(ERROR_ANONYMISED_LINK)
-    for field, value in links.link_fields_new().items():
-        setattr(invitation, field, value)
+    nonce = links.link_nonce_new()
+    for member in links.invitation_chain(invitation):
+        if member.survey.anonymised_at is not None:
+            continue  # an anonymised round's links stay dead
+        member_fields = links.link_fields_round(nonce, member.survey.round_number)
+        Invitation.objects.filter(pk=member.pk).update(**member_fields)
+        if member.pk == invitation.pk:
+            for field, value in member_fields.items():
+                setattr(invitation, field, value)
     invitation.revoked_at = None
-    invitation.save(update_fields=["link_nonce", "link_hash", "revoked_at"])
+    invitation.save(update_fields=["revoked_at"])
     audit_log(action="invitation.link_regenerated", invitation=invitation, actor=actor)
     return invitation
 

@@ -35,6 +35,14 @@ def _open_link(request, secret: str, then: str):
     invitation = selectors.invitation_by_secret(secret=secret)
     if invitation is None:
         return _link_not_found(request)
+    # In a Delphi study the one link opens the latest round the expert is on.
+    leads_to = selectors.invitation_current_round(invitation=invitation)
+    if leads_to.not_on_panel is not None:
+        context = {"survey": leads_to.not_on_panel}
+        return render(request, "respondent/not_on_panel.html", context, status=403)
+    if leads_to.invitation is None:
+        return not_found(request)
+    invitation = leads_to.invitation
     current = session_invitation(request) if request.method == "GET" else None
     if current is not None and current.pk != invitation.pk:
         context = {
