@@ -10,7 +10,6 @@ from ..models import Survey
 from ..uploads import MAX_UPLOAD_BYTES
 from .services.lifecycle import ERROR_CONFIRM_REASONS
 
-ERROR_DAYS_FORMAT = "Write the days as whole numbers separated by commas, for example: 7, 14"
 ERROR_SEND_AT_FORMAT = "Enter the date and time as YYYY-MM-DD HH:MM."
 
 
@@ -40,31 +39,6 @@ class EmailTemplatesForm(forms.Form):
     reminder_body = forms.CharField(
         label="Reminder text", widget=forms.Textarea(attrs={"rows": 12, "cols": 80})
     )
-    reminder_days = forms.CharField(
-        label="Automatic reminders, days after the invitation",
-        required=False,
-        help_text="For example: 7, 14. Leave empty for no automatic reminders.",
-    )
-    reminder_max = forms.IntegerField(
-        label="Maximum number of automatic reminders", min_value=0, max_value=10
-    )
-    reminder_quiet_days = forms.IntegerField(
-        label="Skip experts emailed in the last this many days",
-        min_value=0,
-        max_value=60,
-        required=False,
-        help_text="Reminders, by hand and automatic, skip anyone invited or reminded this "
-        "recently. 0 for no pause.",
-    )
-
-    def clean_reminder_days(self):
-        text = self.cleaned_data["reminder_days"].strip()
-        if not text:
-            return []
-        try:
-            return [int(part) for part in text.replace(";", ",").split(",") if part.strip()]
-        except ValueError:
-            raise forms.ValidationError(ERROR_DAYS_FORMAT) from None
 
 
 class OpenSurveyForm(forms.Form):
@@ -292,6 +266,14 @@ class BackgroundForm(forms.Form):
 class RemindersForm(forms.Form):
     reminder_max = forms.IntegerField(
         label="Maximum number of automatic reminders", min_value=0, max_value=10
+    )
+    reminder_quiet_days = forms.IntegerField(
+        label="Skip experts emailed in the last this many days",
+        min_value=0,
+        max_value=60,
+        required=False,
+        help_text="Reminders, by hand and automatic, skip anyone invited or reminded this "
+        "recently. 0 for no pause.",
     )
 
     def __init__(self, *args, **kwargs):

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from responses.fieldwork.services import editor
+from responses.fieldwork.services import editor, emails
 from responses.fieldwork.services.experts import invitation_create
 from responses.fieldwork.services.lifecycle import survey_create
 from responses.models import AuditEvent, Invitation, Section, Survey
@@ -212,6 +212,30 @@ def test_reminder_schedule_refuses_bad_input(researcher_client, survey, data, me
     assert message in response.content.decode()
     survey.refresh_from_db()
     assert (survey.reminder_days, survey.reminder_max) == ([], 2)
+
+
+def test_reminder_schedule_saves_the_quiet_days_and_audits_them(researcher, survey):
+    editor.survey_reminders_save(
+        survey=survey, actor=researcher, reminder_days=[7], reminder_max=1, reminder_quiet_days=0
+    )
+    survey.refresh_from_db()
+    assert survey.reminder_quiet_days == 0
+    event = AuditEvent.objects.get(action="survey.reminders_changed")
+    assert event.data == {"reminder_days": [7], "reminder_max": 1, "reminder_quiet_days": 0}
+
+
+def test_reminder_schedule_refuses_quiet_days_out_of_range(researcher, survey):
+    with pytest.raises(editor.EditorError) as refused:
+        editor.survey_reminders_save(
+            survey=survey,
+            actor=researcher,
+            reminder_days=[7],
+            reminder_max=1,
+            reminder_quiet_days=61,
+        )
+    assert str(refused.value) == emails.ERROR_QUIET_DAYS
+    survey.refresh_from_db()
+    assert (survey.reminder_days, survey.reminder_quiet_days) == ([], 3)
 
 
 def test_editor_tab_is_marked_on_every_editor_page(researcher_client, survey):

@@ -41,11 +41,7 @@ def test_email_render_escapes_expert_names_in_html(invitation):
 
 
 def email_settings(survey) -> dict:
-    return emails.survey_templates(survey) | {
-        "researcher_name": "",
-        "reminder_days": [],
-        "reminder_max": 2,
-    }
+    return emails.survey_templates(survey) | {"researcher_name": ""}
 
 
 def test_emails_save_refuses_unknown_fields_and_a_body_without_link(survey, researcher):
@@ -69,8 +65,6 @@ def test_email_settings_view_saves_and_previews_for_a_real_expert(
     data = emails.survey_templates(survey) | {
         "invitation_subject": "Your view on {survey_title}, {name}",
         "researcher_name": "Rita R.",
-        "reminder_days": "7, 14",
-        "reminder_max": 2,
     }
     response = researcher_client.post(url("emails", survey), data, follow=True)
     assert response.redirect_chain[-1][0] == url("email_preview", survey)
@@ -78,19 +72,14 @@ def test_email_settings_view_saves_and_previews_for_a_real_expert(
     assert "Your view on AGI safety and governance, Alice Expert" in page
     assert invitation_url(invitation) in page
     survey.refresh_from_db()
-    assert (survey.reminder_days, survey.reminder_max, survey.researcher_name) == (
-        [7, 14],
-        2,
-        "Rita R.",
-    )
+    assert survey.researcher_name == "Rita R."
 
 
 def test_email_settings_refused_form_saves_nothing_and_audits_nothing(researcher_client, survey):
     data = emails.survey_templates(survey) | {
         "invitation_subject": "A new subject for {name}",
         "researcher_name": "Rita R.",
-        "reminder_days": "14, 7",
-        "reminder_max": 2,
+        "reminder_body": "A reminder without its link",
     }
     response = researcher_client.post(url("emails", survey), data)
     assert response.status_code == 200
@@ -103,48 +92,47 @@ def test_email_settings_refused_form_saves_nothing_and_audits_nothing(researcher
     )
 
 
-@pytest.mark.parametrize(
-    ("days", "maximum", "error"),
-    [
-        ([14, 7], 2, emails.ERROR_REMINDER_DAYS),
-        ([0, 7], 2, emails.ERROR_REMINDER_DAYS),
-        ([7, 7], 2, emails.ERROR_REMINDER_DAYS),
-        ([400], 2, emails.ERROR_REMINDER_DAYS),
-        ([7], 11, emails.ERROR_REMINDER_MAX),
-    ],
-)
-def test_emails_save_refuses_a_bad_schedule_and_changes_nothing(
-    survey, researcher, days, maximum, error
-):
-    fields = email_settings(survey) | {"invitation_subject": "New", "reminder_max": maximum}
-    with pytest.raises(emails.EmailError) as refused:
-        emails.survey_emails_save(
-            survey=survey, actor=researcher, **fields | {"reminder_days": days}
-        )
-    assert str(refused.value) == error
-    survey.refresh_from_db()
-    assert (survey.invitation_subject, survey.reminder_days, survey.reminder_max) == ("", [], 2)
-
-
 def test_emails_save_audits_once_with_the_changed_fields(survey, researcher):
-    fields = email_settings(survey) | {"reminder_days": [7, 14], "researcher_name": " Rita "}
+    fields = email_settings(survey) | {
+        "reminder_subject": "Still time",
+        "researcher_name": " Rita ",
+    }
     emails.survey_emails_save(survey=survey, actor=researcher, **fields)
     emails.survey_emails_save(survey=survey, actor=researcher, **fields)
     event = AuditEvent.objects.get(survey=survey, action="survey.emails_changed")
-    assert {"researcher_name", "reminder_days"} <= set(event.data["changed"])
-    assert "reminder_max" not in event.data["changed"]
+    assert {"researcher_name", "reminder_subject"} <= set(event.data["changed"])
+    assert "reminder_days" not in event.data["changed"]
     assert event.actor == researcher
     survey.refresh_from_db()
-    assert (survey.researcher_name, survey.reminder_days) == ("Rita", [7, 14])
+    assert (survey.researcher_name, survey.reminder_subject) == ("Rita", "Still time")
 
 
-def test_email_settings_view_refuses_bad_reminder_days(researcher_client, survey):
-    data = emails.survey_templates(survey) | {"reminder_days": "14, 7", "reminder_max": 2}
-    response = researcher_client.post(url("emails", survey), data)
-    assert response.status_code == 200
-    assert "rising" in response.content.decode()
+def test_email_settings_show_the_schedule_read_only_with_a_link_to_the_editor(
+    researcher_client, survey
+):
+    survey.reminder_days, survey.reminder_max, survey.reminder_quiet_days = [7, 14], 2, 4
+    survey.save(update_fields=["reminder_days", "reminder_max", "reminder_quiet_days"])
+    page = researcher_client.get(url("emails", survey)).content.decode()
+    assert "7, 14 days after the invitation" in page
+    assert "<dd>2 reminders</dd>" in page
+    assert "<dd>4</dd>" in page
+    assert f'href="{url("edit_reminders", survey)}"' in page
+    assert 'name="reminder_days"' not in page
+    assert 'name="reminder_max"' not in page
+    assert 'name="reminder_quiet_days"' not in page
+
+
+def test_email_settings_post_leaves_the_reminder_schedule_alone(researcher_client, survey):
+    survey.reminder_days, survey.reminder_max = [7], 1
+    survey.save(update_fields=["reminder_days", "reminder_max"])
+    data = emails.survey_templates(survey) | {
+        "reminder_days": "3, 5",
+        "reminder_max": 5,
+        "reminder_quiet_days": 9,
+    }
+    researcher_client.post(url("emails", survey), data)
     survey.refresh_from_db()
-    assert survey.reminder_days == []
+    assert (survey.reminder_days, survey.reminder_max, survey.reminder_quiet_days) == ([7], 1, 3)
 
 
 def test_send_emails_after_commit_in_text_and_html(send, survey, invitation, researcher):

@@ -246,16 +246,14 @@ def test_scheduled_reminders_wait_out_the_quiet_days(send, survey, invitation):
     assert send(reminders.reminders_due_send, now=timezone.now() + timedelta(days=3, hours=1)) == 1
 
 
-def test_quiet_days_are_saved_from_the_email_settings(researcher_client, survey):
-    data = emails.survey_templates(survey) | {
-        "reminder_days": "7",
-        "reminder_max": 1,
-        "reminder_quiet_days": 5,
-    }
-    researcher_client.post(url("emails", survey), data)
+def test_quiet_days_are_saved_from_the_reminder_schedule(researcher_client, survey):
+    data = {"day_1": "7", "reminder_max": 1, "reminder_quiet_days": 5}
+    researcher_client.post(url("edit_reminders", survey), data)
     survey.refresh_from_db()
     assert survey.reminder_quiet_days == 5
-    response = researcher_client.post(url("emails", survey), data | {"reminder_quiet_days": 99})
+    response = researcher_client.post(
+        url("edit_reminders", survey), data | {"reminder_quiet_days": 99}
+    )
     assert response.status_code == 200
     survey.refresh_from_db()
     assert survey.reminder_quiet_days == 5

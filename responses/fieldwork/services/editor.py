@@ -13,7 +13,7 @@ from ...audit import audit_log
 from ...choices import GENDERS, STATED_SECTORS
 from ...models import Section, Survey, SurveyItem
 from ..selectors import background_answered
-from .emails import EmailError, schedule_check
+from .emails import ERROR_QUIET_DAYS, EmailError, schedule_check
 from .lifecycle import DEFAULT_CONSENT, DEFAULT_INTRODUCTION, RESERVED_SLUGS
 
 ERROR_TITLE = "A survey needs a title."
@@ -212,9 +212,15 @@ def survey_background_save(
 
 @transaction.atomic
 def survey_reminders_save(
-    *, survey: Survey, actor, reminder_days: list[int], reminder_max: int
+    *,
+    survey: Survey,
+    actor,
+    reminder_days: list[int],
+    reminder_max: int,
+    reminder_quiet_days: int | None = None,
 ) -> list[str]:
-    """The automatic reminders: days after the invitation, rising, and how many at most."""
+    """The automatic reminders: days after the invitation, rising, how many at most, and
+    (when given) the quiet days in which no reminder follows an email."""
     try:
         schedule_check(reminder_days=reminder_days, reminder_max=reminder_max)
     except EmailError as error:
@@ -222,6 +228,10 @@ def survey_reminders_save(
     if len(reminder_days) > reminder_max:
         raise EditorError(ERROR_DAYS_OVER_MAX.format(days=len(reminder_days), max=reminder_max))
     fields = {"reminder_days": reminder_days, "reminder_max": reminder_max}
+    if reminder_quiet_days is not None:
+        if not 0 <= reminder_quiet_days <= 60:
+            raise EditorError(ERROR_QUIET_DAYS)
+        fields["reminder_quiet_days"] = reminder_quiet_days
     changed = _save_changed(survey, fields)
     if changed:
         audit_log(action="survey.reminders_changed", survey=survey, actor=actor, data=fields)

@@ -270,35 +270,27 @@ def survey_emails_save(
     invitation_body: str,
     reminder_subject: str,
     reminder_body: str,
-    reminder_days: list[int],
-    reminder_max: int,
-    reminder_quiet_days: int | None = None,
 ) -> Survey:
-    """The email page's settings, all checked before any is saved: a refusal changes
-    nothing. One audit event names the fields that changed."""
+    """The email page's texts, all checked before any is saved: a refusal changes nothing.
+    One audit event names the fields that changed. The reminder schedule is the editor's
+    (`editor.survey_reminders_save`), so it is set in one place."""
     for text in (invitation_subject, reminder_subject):
         template_check(text)
     for text in (invitation_body, reminder_body):
         template_check(text, needs_link=True)
-    schedule_check(reminder_days=reminder_days, reminder_max=reminder_max)
     fields = {
         "researcher_name": researcher_name.strip(),
         "invitation_subject": invitation_subject,
         "invitation_body": invitation_body,
         "reminder_subject": reminder_subject,
         "reminder_body": reminder_body,
-        "reminder_days": reminder_days,
-        "reminder_max": reminder_max,
     }
-    if reminder_quiet_days is not None:
-        if not 0 <= reminder_quiet_days <= 60:
-            raise EmailError(ERROR_QUIET_DAYS)
-        fields["reminder_quiet_days"] = reminder_quiet_days
     changed = [name for name, value in fields.items() if getattr(survey, name) != value]
     for name in changed:
         setattr(survey, name, fields[name])
     if changed:
         survey.save(update_fields=changed)
-        data = {"changed": changed, "reminder_days": reminder_days, "reminder_max": reminder_max}
-        audit_log(action="survey.emails_changed", survey=survey, actor=actor, data=data)
+        audit_log(
+            action="survey.emails_changed", survey=survey, actor=actor, data={"changed": changed}
+        )
     return survey

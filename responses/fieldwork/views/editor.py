@@ -117,6 +117,7 @@ def survey_background(request, survey):
 @no_store
 def survey_reminders(request, survey):
     initial = {"reminder_max": survey.reminder_max}
+    initial["reminder_quiet_days"] = survey.reminder_quiet_days
     initial |= {f"day_{n}": day for n, day in enumerate(survey.reminder_days[:REMINDER_SLOTS], 1)}
     form = RemindersForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -126,6 +127,7 @@ def survey_reminders(request, survey):
                 actor=request.user,
                 reminder_days=form.days(),
                 reminder_max=form.cleaned_data["reminder_max"],
+                reminder_quiet_days=form.cleaned_data["reminder_quiet_days"],
             )
         except editor.EditorError as error:
             form.add_error(None, str(error))

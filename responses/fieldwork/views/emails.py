@@ -1,5 +1,6 @@
 """The survey's email templates, their preview (headers, the text part, and the HTML part in
-a sandboxed frame served with a policy of its own) and a test email to the researcher."""
+a sandboxed frame served with a policy of its own) and a test email to the researcher. The
+reminder schedule is shown here read-only: it is edited in the editor alone."""
 
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from csp.decorators import csp
@@ -16,12 +17,7 @@ from .common import render_page
 
 
 def _templates_initial(survey) -> dict:
-    return emails.survey_templates(survey) | {
-        "researcher_name": survey.researcher_name,
-        "reminder_days": ", ".join(str(day) for day in survey.reminder_days),
-        "reminder_max": survey.reminder_max,
-        "reminder_quiet_days": survey.reminder_quiet_days,
-    }
+    return emails.survey_templates(survey) | {"researcher_name": survey.researcher_name}
 
 
 @require_http_methods(["GET", "POST"])
