@@ -6,6 +6,7 @@ from django.urls import include, path
 from surveysite import password_reset, signin
 
 from .fieldwork import urls as fieldwork_urls
+from .respondent import urls as respondent_urls
 from .results import urls as results_urls
 
 # Sign-in first: "login", "logout" and "password-reset" are not survey slugs (survey_create
@@ -26,9 +27,15 @@ sign_in = [
         name="password_reset_complete",
     ),
 ]
-research = ([*sign_in, *results_urls.urlpatterns, *fieldwork_urls.urlpatterns], "research")
+research_patterns = [
+    *sign_in,
+    *results_urls.urlpatterns,
+    *fieldwork_urls.urlpatterns,
+    *respondent_urls.preview_urlpatterns,
+]
+research = (research_patterns, "research")
 
 urlpatterns = [
     path("research/", include(research)),
-    path("", include("responses.respondent.urls")),
+    path("", include(respondent_urls)),
 ]

@@ -153,6 +153,11 @@ ROUTES = {
     "research/<slug:slug>/preview/<int:number>/": both(
         research(), path="/research/{slug}/preview/1/"
     ),
+    "research/<slug:slug>/preview/welcome/": both(research(), "research:preview_welcome"),
+    "research/<slug:slug>/preview/about-you/": both(research(), "research:preview_background"),
+    "research/<slug:slug>/preview/review/": both(research(), "research:preview_review"),
+    "research/<slug:slug>/preview/privacy/": get(research(), "research:preview_privacy"),
+    "research/<slug:slug>/preview/thanks/": get(research(), "research:preview_thanks"),
     "research/<slug:slug>/comments/": get(research(), "research:comments"),
     "research/<slug:slug>/comments/export.csv": get(research(), "research:comments_csv"),
     "research/<slug:slug>/comments/export.xlsx": get(research(), "research:comments_xlsx"),

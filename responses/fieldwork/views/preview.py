@@ -1,18 +1,18 @@
-"""The questionnaire as an expert sees it, for the survey's researchers: the respondent's own
-page template, any page, and nothing written (its buttons only move between the pages)."""
+"""The questionnaire's pages of statements as an expert sees them, for the survey's
+researchers: the respondent's own page template, any page, and nothing written (its buttons
+only move between the pages). The pages around them are the respondent room's
+(`respondent/views/preview.py`); `respondent/preview.py` orders them all."""
 
 import math
 import re
 
-from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ...access import no_store, research_survey_view
+from ...respondent.preview import preview_nav, preview_url
 from ...respondent.selectors import questionnaire_order, statements_in_order
-
-MESSAGE_PREVIEW_END = "End of the preview: nothing was saved."
 
 
 def _pages(survey) -> tuple[list[int], int]:
@@ -23,22 +23,28 @@ def _pages(survey) -> tuple[list[int], int]:
 @require_GET
 @research_survey_view
 def preview_start(request, survey):
-    return redirect("research:preview_page", survey.slug, 1)
+    return redirect("research:preview_welcome", survey.slug)
 
 
-def _target(post, number: int, page_total: int) -> int:
-    """The page a button leads to, as the expert's buttons do; past the last page (or to
-    the questions after it) is page_total + 1, the end of the preview."""
+def _target(survey, post, number: int, page_total: int) -> str:
+    """Where a button leads, as the expert's buttons do: before the first page is the
+    landing page, past the last (or "About you") the background questions."""
     goto = post.get("goto", "")
     if goto == "previous":
-        return max(number - 1, 1)
-    if goto == "next":
-        return number + 1
-    if re.fullmatch(r"[0-9]{1,4}", goto) and 1 <= int(goto) <= page_total:
-        return int(goto)
-    if goto in ("background", "review"):
-        return page_total + 1
-    return number
+        number -= 1
+    elif goto == "next":
+        number += 1
+    elif re.fullmatch(r"[0-9]{1,4}", goto) and 1 <= int(goto) <= page_total:
+        number = int(goto)
+    elif goto == "review":
+        return preview_url(survey, "preview_review")
+    elif goto == "background":
+        number = page_total + 1
+    if number < 1:
+        return preview_url(survey, "preview_welcome")
+    if number > page_total:
+        return preview_url(survey, "preview_background")
+    return preview_url(survey, "preview_page", number)
 
 
 @require_http_methods(["GET", "POST"])
@@ -49,11 +55,7 @@ def preview_page(request, survey, number: int):
     if not 1 <= number <= page_total:
         raise Http404("No such page")
     if request.method == "POST":
-        target = _target(request.POST, number, page_total)
-        if target > page_total:
-            messages.info(request, MESSAGE_PREVIEW_END)
-            return redirect("research:dashboard", survey.slug)
-        return redirect("research:preview_page", survey.slug, target)
+        return redirect(_target(survey, request.POST, number, page_total))
     per_page = survey.statements_per_page
     shown = ids[(number - 1) * per_page : number * per_page]
     context = {
@@ -67,5 +69,6 @@ def preview_page(request, survey, number: int):
         "answered": 0,
         "errors": [],
         "preview": True,
+        "nav": preview_nav(survey=survey, current=("preview_page", (number,))),
     }
     return render(request, "research/preview/page.html", context)
