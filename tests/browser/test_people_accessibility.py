@@ -54,12 +54,33 @@ def commented(survey):
 
 def test_axe_finds_nothing_in_the_preview(researcher_page, live_server, survey):
     log = BrowserLog(researcher_page)
+    base = f"/research/{survey.slug}/preview/"
     researcher_page.goto(live_server.url + url("preview", survey))
+    expect(researcher_page).to_have_url(base + "welcome/")
     expect(researcher_page.get_by_text("Preview: nothing is saved.")).to_be_visible()
+    check_widths(researcher_page, "preview-welcome")
+    researcher_page.get_by_role("link", name="Privacy notice").first.click()
+    expect(researcher_page).to_have_url(base + "privacy/")
+    check_widths(researcher_page, "preview-privacy")
+    researcher_page.go_back()
+    researcher_page.get_by_role("button", name="Start the survey").click()
+    expect(researcher_page).to_have_url(base + "1/")
     check_widths(researcher_page, "preview-page-1")
     researcher_page.locator(".q-nav-bottom").get_by_role("button", name="Next").click()
-    expect(researcher_page).to_have_url(f"/research/{survey.slug}/preview/2/")
+    expect(researcher_page).to_have_url(base + "2/")
     check_widths(researcher_page, "preview-page-2")
+    researcher_page.locator(".q-nav-bottom").get_by_role("button", name="About you").click()
+    expect(researcher_page).to_have_url(base + "about-you/")
+    check_widths(researcher_page, "preview-about-you")
+    researcher_page.get_by_role("button", name="Next: review").click()
+    expect(researcher_page).to_have_url(base + "review/")
+    check_widths(researcher_page, "preview-review")
+    researcher_page.get_by_role("button", name="Submit my answers").click()
+    expect(researcher_page).to_have_url(base + "thanks/")
+    expect(researcher_page.get_by_role("heading", name="Thank you")).to_be_visible()
+    check_widths(researcher_page, "preview-thanks")
+    researcher_page.get_by_role("link", name="Previous page").click()
+    expect(researcher_page).to_have_url(base + "review/")
     assert log.csp_violations == []
 
 
