@@ -9,6 +9,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from responses.fieldwork import selectors
+from responses.fieldwork.services import respondents as respondent_services
 from responses.fieldwork.services.experts import invitations_build
 from responses.models import EmailDelivery, Expert, Invitation, Response
 from tests.factories import research_url as url
@@ -151,6 +152,20 @@ def test_pages_keep_a_constant_query_count(researcher_client, survey, name):
     with CaptureQueriesContext(connection) as many:
         assert researcher_client.get(target).status_code == 200
     assert len(many) == len(few)
+
+
+def test_dashboard_with_test_responses_keeps_a_constant_query_count(
+    researcher_client, survey, researcher
+):
+    respondent_services.test_invitation_create(survey=survey, actor=researcher, sector="academia")
+    for name in ("dashboard", "dashboard_figures"):
+        bulk_invitations(survey, 10, prefix=f"few-{name}", sector="academia")
+        with CaptureQueriesContext(connection) as few:
+            assert researcher_client.get(url(name, survey), {"tests": "1"}).status_code == 200
+        bulk_invitations(survey, 2000, prefix=f"many-{name}", sector="")
+        with CaptureQueriesContext(connection) as many:
+            assert researcher_client.get(url(name, survey), {"tests": "1"}).status_code == 200
+        assert len(many) == len(few)
 
 
 def test_dashboard_query_count_is_bounded_with_10000_invitations(

@@ -98,6 +98,40 @@ def test_test_response_stays_out_of_rates_and_state_counts(fielded, test_respons
     assert len(selectors.timeline(fielded)["submissions"]) == 3
 
 
+def test_test_response_counts_in_the_dashboards_figures_when_asked(fielded, test_response):
+    rates = selectors.rates_overall(fielded, include_tests=True)
+    assert (rates.invited, rates.started, rates.submitted) == (4, 4, 4)
+    assert selectors.state_counts(fielded, include_tests=True)["submitted"] == 4
+    rows = selectors.rates_by_assigned_sector(fielded, include_tests=True)
+    assert [row["total"] for row in rows] == [1, 3]
+    assert len(selectors.timeline(fielded, include_tests=True)["submissions"]) == 4
+    assert selectors.progress(fielded, include_tests=True).completed == 4
+    assert selectors.progress(fielded).completed == 3
+
+
+def test_dashboard_switch_includes_test_responses_and_keeps_the_counts(
+    researcher_client, fielded, test_response
+):
+    before = kept(fielded)
+    plain = researcher_client.get(url("dashboard", fielded)).content.decode()
+    assert "Including 1 test invitation" not in plain
+    assert 'aria-pressed="false"' in plain and f'{url("dashboard", fielded)}?tests=1"' in plain
+    asked = researcher_client.get(url("dashboard", fielded), {"tests": "1"}).content.decode()
+    assert "Including 1 test invitation and its responses" in asked
+    assert 'aria-pressed="true"' in asked
+    assert f'data-refresh-url="{url("dashboard_figures", fielded)}?tests=1"' in asked
+    figures = researcher_client.get(url("dashboard_figures", fielded), {"tests": "1"})
+    plain_figures = researcher_client.get(url("dashboard_figures", fielded))
+    assert figures.content != plain_figures.content
+    assert kept(fielded) == before == recounted(fielded)
+
+
+def test_dashboard_ignores_a_test_switch_other_than_1(researcher_client, fielded, test_response):
+    page = researcher_client.get(url("dashboard", fielded), {"tests": "yes"})
+    assert page.status_code == 200
+    assert "Including 1 test invitation" not in page.content.decode()
+
+
 def test_test_response_stays_out_of_exports_unless_asked_for(fielded, test_response):
     assert len(list(export_rows.responses_wide_rows(fielded))) == 1 + 3
     with_tests = list(export_rows.responses_wide_rows(fielded, include_test=True))

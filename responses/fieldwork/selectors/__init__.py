@@ -186,10 +186,16 @@ def _started(prefix: str = "") -> Q:
     )
 
 
-def _rates_aggregate(prefix: str = "") -> dict:
+def kept(prefix: str = "", *, include_tests: bool = False) -> Q:
+    """The invitations a figure counts: the fielded ones, and the researchers' test
+    invitations only when the page is asked to include them (`?tests=1`)."""
+    return Q() if include_tests else Q(**{f"{prefix}is_test": False})
+
+
+def _rates_aggregate(prefix: str = "", *, include_tests: bool = False) -> dict:
     """`prefix`: the path from the queried model to the invitation ("invitations__" from a
     survey)."""
-    real = Q(**{f"{prefix}is_test": False})
+    real = kept(prefix, include_tests=include_tests)
     return {
         "invited": Count(f"{prefix}pk", filter=real & _reached(prefix)),
         "started": Count(f"{prefix}pk", filter=real & _started(prefix)),
@@ -203,9 +209,9 @@ def _rates_aggregate(prefix: str = "") -> dict:
 _REAL = Q(invitations__is_test=False)
 
 
-def fielded(survey):
-    """The survey's invitations without the researchers' test invitations."""
-    return Invitation.objects.filter(survey=survey, is_test=False)
+def fielded(survey, *, include_tests: bool = False):
+    """The survey's invitations without the researchers' test invitations (unless asked)."""
+    return Invitation.objects.filter(kept(include_tests=include_tests), survey=survey)
 
 
 def surveys_listed(user) -> list:
@@ -221,10 +227,10 @@ def surveys_listed(user) -> list:
     return surveys
 
 
-def state_counts(survey) -> dict[str, int]:
+def state_counts(survey, *, include_tests: bool = False) -> dict[str, int]:
     counts = dict.fromkeys(STATE_LABELS, 0)
     rows = (
-        fielded(survey)
+        fielded(survey, include_tests=include_tests)
         .annotate(state=_state_case())
         .order_by()
         .values("state")
@@ -235,17 +241,18 @@ def state_counts(survey) -> dict[str, int]:
     return counts
 
 
-def rates_overall(survey) -> Rates:
-    return Rates(**fielded(survey).aggregate(**_rates_aggregate()))
+def rates_overall(survey, *, include_tests: bool = False) -> Rates:
+    invitations = fielded(survey, include_tests=include_tests)
+    return Rates(**invitations.aggregate(**_rates_aggregate(include_tests=include_tests)))
 
 
-def rates_by_assigned_sector(survey) -> list[dict]:
+def rates_by_assigned_sector(survey, *, include_tests: bool = False) -> list[dict]:
     rows = {
         row["expert__sector"]: row
-        for row in fielded(survey)
+        for row in fielded(survey, include_tests=include_tests)
         .order_by()
         .values("expert__sector")
-        .annotate(total=Count("pk"), **_rates_aggregate())
+        .annotate(total=Count("pk"), **_rates_aggregate(include_tests=include_tests))
     }
     result = []
     for code, label in [*SECTOR_GROUPS, ("", "Not assigned")]:
@@ -257,12 +264,12 @@ def rates_by_assigned_sector(survey) -> list[dict]:
     return result
 
 
-def counts_by_stated_sector(survey) -> list[dict]:
+def counts_by_stated_sector(survey, *, include_tests: bool = False) -> list[dict]:
     """Experts state their own sectors (several allowed) only once they answer, so there is
     no invited count per stated sector: we show started and submitted counts."""
     started, submitted = Counter(), Counter()
     rows = SurveyResponse.objects.filter(
-        invitation__survey=survey, invitation__is_test=False
+        kept("invitation__", include_tests=include_tests), invitation__survey=survey
     ).values_list("sectors", "invitation__started_at", "submitted_at")
     for sectors, started_at, submitted_at in rows:
         for code in sectors or ["unstated"]:
@@ -278,14 +285,17 @@ def counts_by_stated_sector(survey) -> list[dict]:
     ]
 
 
-def timeline(survey) -> dict:
+def timeline(survey, *, include_tests: bool = False) -> dict:
     """Submission times, and send counts per hour and kind, for the chart."""
+    invitations = fielded(survey, include_tests=include_tests)
     submissions = sorted(
-        fielded(survey).filter(submitted_at__isnull=False).values_list("submitted_at", flat=True)
+        invitations.filter(submitted_at__isnull=False).values_list("submitted_at", flat=True)
     )
     sends = list(
         EmailDelivery.objects.filter(
-            invitation__survey=survey, invitation__is_test=False, status=EmailDelivery.Status.SENT
+            kept("invitation__", include_tests=include_tests),
+            invitation__survey=survey,
+            status=EmailDelivery.Status.SENT,
         )
         .annotate(hour=TruncHour("sent_at"))
         .order_by()

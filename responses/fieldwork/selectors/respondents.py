@@ -6,10 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
-from django.db.models import (
-    OuterRef,
-    Subquery,
-)
+from django.db.models import OuterRef, Q, Subquery
 
 from ...models import Answer, Invitation, ScheduledSend
 from ...models import Response as SurveyResponse
@@ -26,9 +23,10 @@ class Progress:
     completed: int
 
 
-def progress(survey) -> Progress:
+def progress(survey, *, include_tests: bool = False) -> Progress:
     """Two queries, however large the panel: the partial responses with the statement each
     last saved, and the submitted responses' consent and submission times."""
+    tests = Q() if include_tests else Q(invitation__is_test=False)
     last_saved = (
         Answer.objects.filter(response=OuterRef("pk"))
         .order_by("-updated_at", "-pk")
@@ -36,8 +34,8 @@ def progress(survey) -> Progress:
     )
     partial = (
         SurveyResponse.objects.filter(
+            tests,
             invitation__survey=survey,
-            invitation__is_test=False,
             submitted_at__isnull=True,
             withdrawn_at__isnull=True,
         )
@@ -51,8 +49,8 @@ def progress(survey) -> Progress:
     durations = sorted(
         (submitted - consented).total_seconds() / 60
         for consented, submitted in SurveyResponse.objects.filter(
+            tests,
             invitation__survey=survey,
-            invitation__is_test=False,
             submitted_at__isnull=False,
             withdrawn_at__isnull=True,
         ).values_list("consented_at", "submitted_at")

@@ -22,18 +22,25 @@ def survey_list(request):
     return render_page(request, "survey_list.html", surveys=selectors.surveys_listed(request.user))
 
 
-def _figures(survey) -> dict:
+def _include_tests(request) -> bool:
+    """`?tests=1`: the figures count the researchers' test invitations too, computed for
+    this page only; the kept counts and snapshots never see them."""
+    return request.GET.get("tests") == "1"
+
+
+def _figures(survey, include_tests: bool = False) -> dict:
     """The dashboard's figures, which its script refreshes every 30 s (`dashboard_figures`)."""
+    tests = {"include_tests": include_tests}
+    states = selectors.state_counts(survey, **tests)
     return {
-        "counts": [
-            (code, STATE_LABELS[code], n) for code, n in selectors.state_counts(survey).items()
-        ],
-        "rates": selectors.rates_overall(survey),
-        "progress": selectors.progress(survey),
-        "by_sector": selectors.rates_by_assigned_sector(survey),
-        "by_stated": selectors.counts_by_stated_sector(survey),
-        "chart": charts.submissions_chart(**selectors.timeline(survey)),
+        "counts": [(code, STATE_LABELS[code], n) for code, n in states.items()],
+        "rates": selectors.rates_overall(survey, **tests),
+        "progress": selectors.progress(survey, **tests),
+        "by_sector": selectors.rates_by_assigned_sector(survey, **tests),
+        "by_stated": selectors.counts_by_stated_sector(survey, **tests),
+        "chart": charts.submissions_chart(**selectors.timeline(survey, **tests)),
         "refreshed_at": timezone.now(),
+        "include_tests": include_tests,
     }
 
 
@@ -41,11 +48,13 @@ def _figures(survey) -> dict:
 @research_survey_view
 @no_store
 def dashboard(request, survey):
+    include_tests = _include_tests(request)
     context = (
-        _figures(survey)
+        _figures(survey, include_tests)
         | {
             "days_left": selectors.days_left(survey),
             "unknown": selectors.deliveries_unknown_count(survey),
+            "test_count": selectors.test_invitation_count(survey),
         }
         | lifecycle_context(survey)
     )
@@ -57,7 +66,8 @@ def dashboard(request, survey):
 @no_store
 def dashboard_figures(request, survey):
     """The figures alone, as an HTML fragment the dashboard's script swaps in."""
-    return render_page(request, "_dashboard_figures.html", survey, **_figures(survey))
+    figures = _figures(survey, _include_tests(request))
+    return render_page(request, "_dashboard_figures.html", survey, **figures)
 
 
 def lifecycle_context(survey) -> dict:
