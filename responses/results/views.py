@@ -69,8 +69,15 @@ def results(request, survey):
         "refresh_has_worker": snapshots.refresh_has_worker(),
         "refresh_seconds": settings.RESULTS_REFRESH_SECONDS,
     }
+    include_tests = request.GET.get("tests") == "1"
+    context["include_tests"] = include_tests
+    context["test_count"] = (
+        selectors.counted_responses(survey=survey, include_tests=True)
+        .filter(invitation__is_test=True)
+        .count()
+    )
     if snapshot is not None:
-        tables = snapshot.tables
+        tables = snapshots.tables_with_tests(survey=survey) if include_tests else snapshot.tables
         chart_sort = sort if sort in charts.SORTS else "number"
         context.update(
             tables=tables,

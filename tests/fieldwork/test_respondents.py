@@ -10,10 +10,19 @@ from django.urls import reverse
 from responses.fieldwork import selectors
 from responses.fieldwork.services import respondents
 from responses.links import link_secret
-from responses.models import Answer, AuditEvent, Expert, Invitation, Response, Survey
+from responses.models import (
+    Answer,
+    AuditEvent,
+    Expert,
+    Invitation,
+    Response,
+    ResultsSnapshot,
+    Survey,
+)
 from responses.results.exports import respondents as export_rows
 from responses.results.selectors import counts_fresh
 from responses.results.services.counts import counts_rebuild
+from responses.results.services.snapshots import snapshot_refresh
 from tests.factories import kept, respond, walk_through
 from tests.factories import research_url as url
 
@@ -130,6 +139,22 @@ def test_dashboard_ignores_a_test_switch_other_than_1(researcher_client, fielded
     page = researcher_client.get(url("dashboard", fielded), {"tests": "yes"})
     assert page.status_code == 200
     assert "Including 1 test invitation" not in page.content.decode()
+
+
+def test_results_switch_counts_test_responses_without_storing_them(
+    researcher_client, fielded, test_response
+):
+    snapshot = snapshot_refresh(survey=fielded)
+    before = (kept(fielded), ResultsSnapshot.objects.count())
+    plain = researcher_client.get(url("results", fielded)).content.decode()
+    assert "Including 1 test response" not in plain and 'aria-pressed="false"' in plain
+    response = researcher_client.get(url("results", fielded), {"tests": "1"})
+    page = response.content.decode()
+    assert "Including 1 test response" in page and 'aria-pressed="true"' in page
+    first = response.context["tables"]["statements"][0]
+    kept_first = snapshot.tables["statements"][0]
+    assert first["n"] == kept_first["n"] + 1
+    assert (kept(fielded), ResultsSnapshot.objects.count()) == before
 
 
 def test_test_response_stays_out_of_exports_unless_asked_for(fielded, test_response):
@@ -370,3 +395,13 @@ def test_test_invitation_refused_once_the_survey_closed(client, survey, research
     client.get(reverse("respondent:link", args=[link_secret(invitation.link_nonce)]))
     assert client.get(reverse("respondent:landing")).status_code == 410
     assert not Response.objects.filter(invitation=invitation).exists()
+
+
+def test_results_switch_without_a_snapshot_shows_the_page(
+    researcher_client, fielded, test_response
+):
+    ResultsSnapshot.objects.filter(survey=fielded).delete()
+    response = researcher_client.get(url("results", fielded), {"tests": "1"})
+    assert response.status_code == 200
+    stored = list(ResultsSnapshot.objects.values_list("respondents", flat=True))
+    assert all(respondents == 3 for respondents in stored)  # a test response is in none

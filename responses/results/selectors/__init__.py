@@ -3,6 +3,7 @@ the survey's statements, its latest snapshot and its recompute jobs."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from django.db import connection
@@ -90,6 +91,40 @@ def count_tables(*, survey_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     answers = _decode(frame[~is_size].astype("int64"))
     sizes = _decode(frame.loc[is_size, ["k", "n"]].astype("int64"))
     return answers.reset_index(drop=True), sizes.reset_index(drop=True)
+
+
+def count_tables_with_tests(*, survey: Survey) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The kept count tables plus the researchers' submitted test responses, counted from
+    their answers for one page (`?tests=1`): never kept, never stored in a snapshot."""
+    import pandas as pd
+
+    cells, sizes = Counter(), Counter()
+    tests = counted_responses(survey=survey, include_tests=True).filter(invitation__is_test=True)
+    for response in tests.select_related("invitation__expert").prefetch_related("answers"):
+        key = group_keys.group_key(
+            assigned=response.invitation.expert.sector,
+            sectors=response.sectors,
+            gender=response.gender,
+        )
+        sizes[key] += 1
+        for answer in response.answers.all():
+            if answer.value is not None:
+                cells[(key, answer.statement_id, answer.value)] += 1
+    answers, groups = count_tables(survey_id=survey.pk)
+    extra = pd.DataFrame(
+        [(k, st, v, n) for (k, st, v), n in cells.items()],
+        columns=["k", "statement_id", "value", "n"],
+    ).astype("int64")
+    extra_sizes = pd.DataFrame(list(sizes.items()), columns=["k", "n"]).astype("int64")
+    return _summed(answers, _decode(extra)), _summed(groups, _decode(extra_sizes))
+
+
+def _summed(kept: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
+    keys = [column for column in kept.columns if column != "n"]
+    both = pd.concat([kept, extra[kept.columns]], ignore_index=True)
+    return both.groupby(keys, as_index=False, sort=True)["n"].sum()
 
 
 def survey_statements(*, survey: Survey) -> list[dict]:

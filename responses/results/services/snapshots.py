@@ -84,6 +84,24 @@ def snapshot_create(
     )
 
 
+def tables_with_tests(*, survey: Survey) -> dict:
+    """The results with the researchers' test responses counted, computed for one page and
+    never stored: the snapshot and the kept counts stay the fielded panel's alone. No
+    permutation tests or order effects, so it stays quick."""
+    from .. import analysis
+
+    answers, sizes = selectors.count_tables_with_tests(survey=survey)
+    return analysis.results_tables(
+        answers,
+        sizes,
+        selectors.survey_statements(survey=survey),
+        survey.min_group_size,
+        consensus_rule=survey.consensus_rule,
+        permutations=0,
+        order_counts=None,
+    )
+
+
 def stale_mark_claim(*, survey: Survey):
     """Clear the stale mark if it is set; returns the mark (None when not stale)."""
     mark = Survey.objects.filter(pk=survey.pk).values_list("results_stale_since", flat=True).first()
