@@ -135,3 +135,26 @@ def test_axe_finds_nothing_on_the_comments_view(researcher_page, live_server, co
     )
     check_widths(researcher_page, "comments-academia")
     assert log.csp_violations == []
+
+
+def test_axe_finds_nothing_with_test_responses_included(
+    researcher_page, live_server, survey, researcher
+):
+    from responses.fieldwork.services.respondents import test_invitation_create as create
+    from responses.results.services.snapshots import snapshot_refresh
+
+    walk_through(create(survey=survey, actor=researcher, sector="academia"), answers={1: 2, 2: -1})
+    snapshot_refresh(survey=survey)
+    log = BrowserLog(researcher_page)
+    for name in ("dashboard", "results"):
+        researcher_page.goto(live_server.url + url(name, survey))
+        switch = researcher_page.get_by_role("button", name="Include test responses")
+        expect(switch).to_have_attribute("aria-pressed", "false")
+        check_widths(researcher_page, f"{name}-without-tests")
+        switch.click()
+        expect(researcher_page.get_by_text("Including 1 test")).to_be_visible()
+        check_widths(researcher_page, f"{name}-with-tests")
+    researcher_page.goto(live_server.url + url("emails", survey))
+    expect(researcher_page.get_by_role("link", name="Edit the reminder schedule")).to_be_visible()
+    check_widths(researcher_page, "emails-schedule-read-only")
+    assert log.csp_violations == []
