@@ -21,6 +21,7 @@ from ...broker import publish_after_commit
 from ...models import Job, ResultsSnapshot, Survey
 from .. import selectors
 from ..selectors import JOB_RECOMPUTE
+from ..selectors.agreement import agreement_indices
 from .counts import counts_rebuild
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ def snapshot_create(
         consensus_rule=survey.consensus_rule,
         permutations=permutations,
         order_counts=order,
+        agreement=agreement_indices(survey_id=survey.pk),
     )
     if order_effects:
         tables["order_computed_at"] = timezone.now().isoformat()
