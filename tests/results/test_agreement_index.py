@@ -98,3 +98,20 @@ def test_agreement_index_test_matches_scipy_permutation_test(first, second):
     assert ours["difference"] == pytest.approx(np.mean(first) - np.mean(second))
     # Monte Carlo against exact: 1,999 draws leave a standard error of at most 0.011.
     assert ours["p"] == pytest.approx(reference.pvalue, abs=0.05)
+
+
+def test_group_table_export_ends_with_the_agreement_index_test(survey):
+    from responses.results.exports.group_rows import GROUP_COLUMNS, group_rows
+
+    tables = snapshots.snapshot_create(survey=_panel(survey)).tables
+    rows = [
+        dict(zip(GROUP_COLUMNS, row, strict=True)) for row in group_rows(tables, "agi_lab_vs_rest")
+    ]
+    *_, lab, rest, difference = rows
+    assert (lab["statement"], lab["group"], lab["n"], lab["mean"]) == ("all", "agi_lab", 2, 1.75)
+    assert (rest["group"], rest["mean"]) == ("rest", 0.0)
+    test = _view(tables, "agi_lab_vs_rest")["agreement_index"]
+    assert difference["group"] == "agi_lab_minus_rest"
+    assert difference["mean"] == pytest.approx(1.75)
+    assert difference["p_permutation"] == test["p"]
+    assert difference["mean_ci_low"] == test["ci_low"]
