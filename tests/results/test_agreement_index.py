@@ -115,3 +115,14 @@ def test_group_table_export_ends_with_the_agreement_index_test(survey):
     assert difference["mean"] == pytest.approx(1.75)
     assert difference["p_permutation"] == test["p"]
     assert difference["mean_ci_low"] == test["ci_low"]
+
+
+def test_agreement_index_test_of_a_large_panel_uses_the_normal_approximation():
+    rng = np.random.default_rng(3)
+    first, second = rng.normal(0.3, 0.6, 1500), rng.normal(0.25, 0.6, 1500)
+    ours = agreement_index_test(first, second, rng=np.random.default_rng(1))
+    reference = scipy_stats.ttest_ind(first, second)
+    welch = scipy_stats.ttest_ind(first, second, equal_var=False).confidence_interval()
+    assert ours["method"] == "normal"
+    assert ours["p"] == pytest.approx(reference.pvalue, abs=0.005)
+    assert (ours["ci_low"], ours["ci_high"]) == pytest.approx((welch.low, welch.high))

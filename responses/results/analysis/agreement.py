@@ -5,6 +5,10 @@ Each counted respondent's agreement index is the mean of their answers on the sc
 of a two-group comparison: the difference of the mean indices, a two-sided permutation
 p-value of it (group labels shuffled) and a 95% percentile bootstrap interval (each group
 resampled on its own), both drawn from a generator seeded by the answers' fingerprint.
+Above DRAW_LIMIT respondents the draws would cost seconds (they are O(draws ×
+respondents)), and the central limit theorem holds: p comes from the normal approximation
+of the permutation distribution (its exact variance, s² (1/n1 + 1/n2) with s² the pooled
+sample's variance), and the interval is Welch's. `method` says which.
 Pure: the indices come in as a DataFrame (results/selectors/agreement.py reads them).
 """
 
@@ -14,6 +18,7 @@ import pandas as pd
 from .inference import PERMUTATIONS, seeded_rng
 
 BATCH = 200  # draws per batch: memory stays at BATCH × respondents
+DRAW_LIMIT = 2000
 
 
 def _permutation_p(first: np.ndarray, second: np.ndarray, rng, permutations: int) -> float:
@@ -59,11 +64,25 @@ def agreement_index_test(
         "ci_low": None,
         "ci_high": None,
         "permutations": permutations,
+        "method": "permutation",
     }
-    if permutations:
+    if permutations and len(first) + len(second) > DRAW_LIMIT:
+        result.update(_normal(first, second), method="normal")
+    elif permutations:
         result["p"] = _permutation_p(first, second, rng, permutations)
         result["ci_low"], result["ci_high"] = _bootstrap_interval(first, second, rng, permutations)
     return result
+
+
+def _normal(first: np.ndarray, second: np.ndarray) -> dict:
+    from scipy import stats as scipy_stats
+
+    pooled = np.concatenate([first, second]).var(ddof=1)
+    spread = np.sqrt(pooled * (1 / len(first) + 1 / len(second)))
+    difference = first.mean() - second.mean()
+    p = 1.0 if spread == 0 else float(2 * scipy_stats.norm.sf(abs(difference) / spread))
+    welch = scipy_stats.ttest_ind(first, second, equal_var=False).confidence_interval()
+    return {"p": p, "ci_low": float(welch.low), "ci_high": float(welch.high)}
 
 
 def agreement_by_grouping(
