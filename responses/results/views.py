@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..access import no_store, research_survey_view
@@ -84,6 +85,7 @@ def results(request, survey):
             rows=_sorted_rows(tables["statements"], sort),
             charts=charts.all_charts(tables, chart_sort),
             chart_sort=chart_sort,
+            order_computed_at=parse_datetime(tables.get("order_computed_at") or ""),
         )
     context["jobs"] = selectors.recompute_jobs(survey=survey)[:5]
     context["consensus_rule_label"] = rule_label(survey.consensus_rule)

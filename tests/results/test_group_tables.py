@@ -95,7 +95,8 @@ def test_compute_results_by_grouping_writes_a_row_per_statement_and_group(survey
     assert lab["consensus"] == "1"
     assert (rest["n"], rest["mean"], rest["consensus"]) == ("2", "-0.5", "0")
     assert float(lab["agree_ci_low"]) < 100 and lab["tastle_wierman"] == "1.0"
-    assert len(rows) == 2 * 50
+    # Two groups × 50 statements, then the agreement index: each group and the difference.
+    assert len(rows) == 2 * 50 + 3
 
 
 def test_compute_results_refuses_an_unknown_grouping(survey, tmp_path):

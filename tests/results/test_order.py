@@ -1,8 +1,9 @@
 """Order effects from the order each response was shown."""
 
 import pytest
+from django.urls import reverse
 
-from responses.models import Response
+from responses.models import Response, ResultsSnapshot
 from responses.results.services import snapshots
 from tests.factories import respond
 
@@ -23,7 +24,7 @@ def test_order_effects_by_position_count_dont_know_and_blank(survey):
     _reorder(survey, [1, 2])
     respond(survey, answers={1: -2})
     _reorder(survey, [2, 1])
-    order = snapshots.snapshot_create(survey=survey).tables["order"]
+    order = snapshots.snapshot_create(survey=survey, order_effects=True).tables["order"]
     first, second = order["positions"][0], order["positions"][1]
     # Position 1: statement 1 answered 2, then statement 2 left blank.
     assert (first["position"], first["shown"], first["mean"]) == (1, 2, 2.0)
@@ -35,7 +36,48 @@ def test_order_effects_flag_a_statement_that_depends_on_position(survey):
     for i in range(12):
         respond(survey, answers={1: 2 if i < 6 else -2})
         _reorder(survey, [1] if i < 6 else [*range(2, 21), 1])
-    order = snapshots.snapshot_create(survey=survey).tables["order"]
+    order = snapshots.snapshot_create(survey=survey, order_effects=True).tables["order"]
     row = next(row for row in order["statements"] if row["statement"] == 1)
     assert row["rho"] == pytest.approx(-1.0)
     assert order["flagged"] == [1]
+
+
+def test_order_effects_are_skipped_by_the_default_snapshot(survey):
+    respond(survey, answers={1: 2})
+    assert snapshots.snapshot_create(survey=survey).tables["order"] is None
+
+
+def test_order_effects_carry_over_with_the_time_they_were_computed(survey):
+    respond(survey, answers={1: 2})
+    computed = snapshots.snapshot_create(survey=survey, order_effects=True).tables
+    respond(survey, answers={1: -2})
+    later = snapshots.snapshot_create(survey=survey).tables
+    assert later["order"] == computed["order"]
+    assert later["order_computed_at"] == computed["order_computed_at"]
+    assert later["respondents"] == 2
+
+
+def test_order_effects_are_computed_by_the_recompute_job(
+    survey, researcher, django_capture_on_commit_callbacks
+):
+    respond(survey, answers={1: 2})
+    with django_capture_on_commit_callbacks(execute=True):
+        job = snapshots.recompute_job_create(survey=survey, actor=researcher)
+    job.refresh_from_db()
+    tables = ResultsSnapshot.objects.get(pk=job.result["snapshot_id"]).tables
+    assert tables["order"]["positions"][0]["shown"] == 1
+    assert tables["order_computed_at"]
+
+
+def test_results_page_says_when_order_effects_were_computed(
+    client, researcher, survey, django_capture_on_commit_callbacks
+):
+    respond(survey, answers={1: 2})
+    client.force_login(researcher)
+    url = reverse("research:results", args=[survey.slug])
+    assert "press Recompute to compute them" in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        snapshots.recompute_job_create(survey=survey, actor=researcher)
+    respond(survey, answers={1: 1})
+    html = client.get(url).content.decode()
+    assert "by the last Recompute: later submissions are not in this table" in html

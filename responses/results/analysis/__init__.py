@@ -22,6 +22,7 @@ import hashlib
 
 import pandas as pd
 
+from .agreement import agreement_by_grouping
 from .consensus import consensus_table
 from .descriptive import (
     EXTRA_COLUMNS,
@@ -84,10 +85,12 @@ def results_tables(
     consensus_rule: dict | None = None,
     permutations: int = 0,
     order_counts: pd.DataFrame | None = None,
+    agreement: pd.DataFrame | None = None,
 ) -> dict:
     """Every table of the results page and exports, as plain JSON-ready data. With
     `permutations`, the group views carry permutation p-values from that many draws; with
-    `order_counts` (by statement, position and value), the order effects."""
+    `order_counts` (by statement, position and value), the order effects; with `agreement`
+    (each respondent's keys and agreement index), the respondent-level test per pair."""
     numbers = {statement["id"]: statement["number"] for statement in statements}
     digest = fingerprint(answers, sizes, numbers)
     respondents = int(sizes["n"].sum()) if len(sizes) else 0
@@ -102,6 +105,9 @@ def results_tables(
         )
         for name in GROUPINGS
     ]  # fmt: skip
+    if agreement is not None:
+        agreement = with_group_keys(agreement.copy())
+    agreement_by_grouping(agreement, groups, fingerprint=digest, permutations=permutations)
     rule = consensus_rule or {}
     consensus = consensus_table(rows, rule, groups[0])
     for row, entry in zip(rows, consensus["statements"], strict=True):

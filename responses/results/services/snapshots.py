@@ -21,6 +21,7 @@ from ...broker import publish_after_commit
 from ...models import Job, ResultsSnapshot, Survey
 from .. import selectors
 from ..selectors import JOB_RECOMPUTE
+from ..selectors.agreement import agreement_indices
 from .counts import counts_rebuild
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def snapshot_create(
     progress: Callable[[int], None] | None = None,
     rebuild: bool = False,
     permutations: int | None = None,
-    order_effects: bool = True,
+    order_effects: bool = False,
 ):
     """Read the counts, compute every table, and store one snapshot.
 
@@ -54,8 +55,10 @@ def snapshot_create(
     or always with `rebuild`: the manual recompute, exact and slower. The beat's refresh
     reads the kept counts. `permutations`: draws of each permutation test (None: the
     default, analysis.inference.PERMUTATIONS; 0 leaves their p-values out; the benchmark
-    times them apart); `order_effects`: read every answer with the position it was shown at
-    (a cost like a recount's; the benchmark times it apart)."""
+    times them apart); `order_effects`: read every answer with the position it was shown at,
+    a cost like a recount's (about 5 s at 5M answers), so only the manual recompute and
+    `compute_results` ask for it; otherwise the latest snapshot's order-effects table is
+    carried over, with the time it was computed (`order_computed_at`)."""
     from .. import analysis  # pandas and scipy: loaded where computed, not at start-up
     from ..analysis.inference import PERMUTATIONS
 
@@ -64,6 +67,7 @@ def snapshot_create(
     progress = progress or (lambda percent: None)
     answers, sizes = count_tables_checked(survey=survey, rebuild=rebuild)
     order = selectors.order_counts(survey_id=survey.pk) if order_effects else None
+    previous = None if order_effects else selectors.snapshot_latest(survey=survey)
     progress(40)
     tables = analysis.results_tables(
         answers,
@@ -73,7 +77,13 @@ def snapshot_create(
         consensus_rule=survey.consensus_rule,
         permutations=permutations,
         order_counts=order,
+        agreement=agreement_indices(survey_id=survey.pk),
     )
+    if order_effects:
+        tables["order_computed_at"] = timezone.now().isoformat()
+    elif previous is not None and previous.tables.get("order") is not None:
+        tables["order"] = previous.tables["order"]
+        tables["order_computed_at"] = previous.tables.get("order_computed_at")
     progress(80)
     return ResultsSnapshot.objects.create(
         survey=survey,
@@ -120,10 +130,14 @@ def stale_mark_restore(*, survey: Survey, mark) -> None:
         )
 
 
-def snapshot_refresh(*, survey: Survey, progress=None, rebuild: bool = False) -> ResultsSnapshot:
+def snapshot_refresh(
+    *, survey: Survey, progress=None, rebuild: bool = False, order_effects: bool = False
+) -> ResultsSnapshot:
     mark = stale_mark_claim(survey=survey)
     try:
-        return snapshot_create(survey=survey, progress=progress, rebuild=rebuild)
+        return snapshot_create(
+            survey=survey, progress=progress, rebuild=rebuild, order_effects=order_effects
+        )
     except Exception:
         stale_mark_restore(survey=survey, mark=mark)
         raise
@@ -216,14 +230,16 @@ def _job_progress(job_id: int) -> Callable[[int], None]:
 def recompute_job_run(*, job: Job) -> Job:
     """Claimed by a conditional update, so a redelivered task never runs a job twice.
     Recounts the survey from its answers (counts_rebuild), so researchers can always repair
-    the kept counts by hand."""
+    the kept counts by hand, and computes the order effects (which the refreshes skip)."""
     claimed = Job.objects.filter(pk=job.pk, status=Job.Status.PENDING).update(
         status=Job.Status.RUNNING, progress=5
     )
     if not claimed:
         return job
     try:
-        snapshot = snapshot_refresh(survey=job.survey, progress=_job_progress(job.pk), rebuild=True)
+        snapshot = snapshot_refresh(
+            survey=job.survey, progress=_job_progress(job.pk), rebuild=True, order_effects=True
+        )
     except Exception as error:
         # Not re-raised: the failure is shown on the job page, and a retry would fail again.
         logger.exception("results job %s failed", job.pk)
