@@ -11,8 +11,8 @@ from ...access import no_store, research_survey_view, researcher_required
 from ...choices import STATE_LABELS
 from .. import charts, selectors
 from ..forms import AnonymiseForm, OpenSurveyForm, ReopenForm
-from ..services import lifecycle
 from ..selectors import rounds as round_selectors
+from ..services import lifecycle
 from .common import render_page, time_zone_label
 from .rounds import round_start_context
 
