@@ -5,13 +5,14 @@ from django.conf import settings
 
 from statements.models import Statement
 
-from ..choices import SECTOR_GROUPS
+from ..choices import COMMENT_MAX_LENGTH, SECTOR_GROUPS
 from ..models import Survey
 from ..uploads import MAX_UPLOAD_BYTES
 from .services.lifecycle import ERROR_CONFIRM_REASONS
 
 ERROR_DAYS_FORMAT = "Write the days as whole numbers separated by commas, for example: 7, 14"
 ERROR_SEND_AT_FORMAT = "Enter the date and time as YYYY-MM-DD HH:MM."
+ERROR_REASON_LONG = "The text shown can have at most 5000 characters."
 
 
 class ExpertUploadForm(forms.Form):
@@ -358,4 +359,8 @@ class FeedbackForm(forms.Form):
 class ReasonApproveForm(forms.Form):
     answer = forms.IntegerField(widget=forms.HiddenInput)
     action = forms.ChoiceField(choices=[("approve", "Approve"), ("withdraw", "Withdraw")])
-    text = forms.CharField(required=False, max_length=5000)
+    text = forms.CharField(
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages={"max_length": ERROR_REASON_LONG},
+    )

@@ -279,3 +279,22 @@ def test_reasons_page_of_another_researcher_is_404(survey, researcher, other_res
 def test_reasons_page_in_round_one_says_they_come_from_round_two(researcher_client, survey):
     body = page(researcher_client.get(url("reasons", survey)))
     assert "Reasons are shown from round 2 on" in body
+
+
+def test_reason_text_too_long_is_refused_clearly(researcher_client, survey, researcher):
+    following = round_two(survey, researcher, respondents=2, open=False)
+    answer = _first_comment(survey)
+    data = {"answer": answer.pk, "action": "approve", "text": "x" * 5001}
+    response = researcher_client.post(url("reasons", following), data, follow=True)
+    assert "at most 5000 characters" in page(response)
+    assert not SharedReason.objects.exists()
+
+
+def test_reasons_are_refused_once_the_round_is_closed(researcher, survey):
+    following = round_two(survey, researcher, respondents=2)
+    lifecycle.survey_close(survey=following, actor=researcher)
+    with pytest.raises(rounds.RoundError, match="closed"):
+        rounds.reason_approve(
+            survey=following, answer_id=_first_comment(survey).pk, actor=researcher
+        )
+    assert not SharedReason.objects.exists()

@@ -101,7 +101,8 @@ def round_reasons(request, survey):
         form = ReasonApproveForm(request.POST)
         try:
             if not form.is_valid():
-                raise rounds.RoundError(rounds.ERROR_REASON_UNKNOWN)
+                refusal = form.errors.get("text", [rounds.ERROR_REASON_UNKNOWN])[0]
+                raise rounds.RoundError(refusal)
             answer_id, text = form.cleaned_data["answer"], form.cleaned_data["text"]
             if form.cleaned_data["action"] == "withdraw":
                 rounds.reason_withdraw(survey=survey, answer_id=answer_id, actor=request.user)
