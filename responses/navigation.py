@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from .access import surveys_for_user
+from .fieldwork.selectors.rounds import study_rounds
 
 # (tab, label, the URL names that belong to it). A page whose URL name is in no list marks
 # no tab.
@@ -14,7 +15,7 @@ TABS = [
     (
         "dashboard",
         "Dashboard",
-        {"dashboard", "dashboard_figures", "open", "close", "reopen", "anonymise"},
+        {"dashboard", "dashboard_figures", "open", "close", "reopen", "anonymise", "round_start"},
     ),
     (
         "edit",
@@ -23,6 +24,8 @@ TABS = [
             "edit",
             "edit_background",
             "edit_reminders",
+            "edit_feedback",
+            "reasons",
             "edit_statements",
             "statement_add",
             "item_action",
@@ -93,4 +96,19 @@ def research_navigation(request) -> dict:
     slug = match.kwargs.get("slug")
     if slug:
         context["research_tabs"] = survey_tabs(slug=slug, url_name=match.url_name)
+        context["research_rounds"] = lambda: study_rounds_visible(user, slug)
     return context
+
+
+def study_rounds_visible(user, slug: str) -> list:
+    """The rounds of the survey's Delphi study the user may see, for the round switcher;
+    empty outside a study (one query then)."""
+    visible = surveys_for_user(user)
+    survey = visible.filter(slug=slug).select_related("previous_round").first()
+    if survey is None:
+        return []
+    rounds = study_rounds(survey)
+    if len(rounds) < 2:
+        return []
+    allowed = set(visible.filter(pk__in=[r.pk for r in rounds]).values_list("pk", flat=True))
+    return [r for r in rounds if r.pk in allowed]

@@ -197,6 +197,9 @@ ROUTES = {
     "research/<slug:slug>/edit/sections/<int:section_id>/": post(
         research("section_id"), "research:section_action"
     ),
+    "research/<slug:slug>/round/next/": both(research(), "research:round_start"),
+    "research/<slug:slug>/edit/feedback/": both(research(), "research:edit_feedback"),
+    "research/<slug:slug>/edit/reasons/": both(research(), "research:reasons"),
     "research/<slug:slug>/anonymise/": both(research(), "research:anonymise"),
     "research/<slug:slug>/audit/": get(research(), "research:audit"),
     "research/<slug:slug>/results/": get(research(), "research:results"),

@@ -5,12 +5,13 @@ from django.conf import settings
 
 from statements.models import Statement
 
-from ..choices import SECTOR_GROUPS
+from ..choices import COMMENT_MAX_LENGTH, SECTOR_GROUPS
 from ..models import Survey
 from ..uploads import MAX_UPLOAD_BYTES
 from .services.lifecycle import ERROR_CONFIRM_REASONS
 
 ERROR_SEND_AT_FORMAT = "Enter the date and time as YYYY-MM-DD HH:MM."
+ERROR_REASON_LONG = "The text shown can have at most 5000 characters."
 
 
 class ExpertUploadForm(forms.Form):
@@ -296,4 +297,52 @@ class ReopenForm(forms.Form):
     closes_at = forms.DateTimeField(
         label="New closing date",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+    )
+
+
+class RoundStartForm(forms.Form):
+    """The next round's panel and statements; the service refuses what does not fit."""
+
+    panel = forms.ChoiceField(
+        label="Panel", choices=Survey.RoundPanel.choices, widget=forms.RadioSelect
+    )
+    statements = forms.ChoiceField(
+        label="Statements", choices=Survey.RoundStatements.choices, widget=forms.RadioSelect
+    )
+
+
+class FeedbackForm(forms.Form):
+    feedback_distribution = forms.BooleanField(
+        label="Show the panel's distribution in the previous round", required=False
+    )
+    feedback_by_sector = forms.BooleanField(
+        label="Show it by sector too (groups under the minimum size are left out)",
+        required=False,
+    )
+    feedback_reasons = forms.BooleanField(label="Show the reasons you approved", required=False)
+    reason_points = forms.IntegerField(
+        label="Ask for a reason when the answer moves by this many points",
+        help_text="0 to 4; 0: never by distance alone.",
+    )
+    reason_on_crossing = forms.BooleanField(
+        label="Ask for a reason when the answer crosses between agree and disagree",
+        required=False,
+    )
+    realtime = forms.BooleanField(
+        label="Real-time mode: show this round's distribution as answers arrive",
+        required=False,
+    )
+    realtime_prephase = forms.IntegerField(
+        label="Hide it until this many experts have answered on their own",
+        help_text="1 to 1000.",
+    )
+
+
+class ReasonApproveForm(forms.Form):
+    answer = forms.IntegerField(widget=forms.HiddenInput)
+    action = forms.ChoiceField(choices=[("approve", "Approve"), ("withdraw", "Withdraw")])
+    text = forms.CharField(
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages={"max_length": ERROR_REASON_LONG},
     )

@@ -10,6 +10,7 @@ from .views import (
     invitations,
     preview,
     respondents,
+    rounds,
     surveys,
     translations,
 )
@@ -127,6 +128,9 @@ urlpatterns = [
         editor_statements.section_action,
         name="section_action",
     ),
+    path("<slug:slug>/round/next/", rounds.round_start, name="round_start"),
+    path("<slug:slug>/edit/feedback/", rounds.round_feedback, name="edit_feedback"),
+    path("<slug:slug>/edit/reasons/", rounds.round_reasons, name="reasons"),
     path("<slug:slug>/anonymise/", surveys.survey_anonymise, name="anonymise"),
     path("<slug:slug>/audit/", surveys.audit, name="audit"),
 ]

@@ -10,7 +10,8 @@ from django.db import transaction
 
 from ... import links
 from ...audit import audit_log
-from ...models import Expert, Invitation, Survey, SurveyItem
+from ...choices import COMMENT_MAX_LENGTH
+from ...models import Answer, Expert, Invitation, SharedReason, Survey, SurveyItem
 from ...results.services.snapshots import snapshot_create
 from .editor import COPIED_FIELDS, items_copy, slug_derive
 
@@ -146,4 +147,116 @@ def _panel_copy(invitations: list[Invitation], following: Survey) -> None:
             **links.link_fields_round(invitation.link_nonce, following.round_number),
         )
         for invitation, expert in zip(invitations, experts, strict=True)
+    )
+
+
+ERROR_FEEDBACK_FIRST_ROUND = "Feedback to experts is shown from round 2 on."
+ERROR_FEEDBACK_ANSWERED = (
+    "Experts have answered this round: its feedback settings can no longer change, so the "
+    "record says what each expert saw."
+)
+ERROR_REASON_POINTS = "The points that ask for a reason must lie between 0 and 4."
+ERROR_PREPHASE = "The pre-phase must lie between 1 and 1000 answers."
+ERROR_REASON_UNKNOWN = "Choose a comment of the previous round on a statement of this round."
+ERROR_REASON_EMPTY = "The text shown can't be empty."
+ERROR_REASON_CLOSED = "This round is closed: the reasons shown can no longer change."
+ERROR_REASON_TEXT_SHOWN = (
+    "Experts have answered this round and may have read this reason: its text can no longer "
+    "change. Withdraw it instead."
+)
+ERROR_REASON_NOT_APPROVED = "This comment is not approved: there is nothing to withdraw."
+FEEDBACK_FIELDS = ROUND_FIELDS[len(COPIED_FIELDS) :]
+
+
+def _round_answered(survey: Survey) -> bool:
+    return Answer.objects.filter(response__invitation__survey=survey).exists()
+
+
+@transaction.atomic
+def round_feedback_save(*, survey: Survey, actor, **fields) -> list[str]:
+    """What experts of round 2 and later see of the previous round (FEEDBACK_FIELDS), checked
+    before any is saved; frozen once the round has answers. Returns the fields changed."""
+    if set(fields) != set(FEEDBACK_FIELDS):
+        raise TypeError(f"not the feedback settings: {sorted(fields)}")
+    if survey.previous_round_id is None:
+        raise RoundError(ERROR_FEEDBACK_FIRST_ROUND)
+    if not 0 <= fields["reason_points"] <= 4:
+        raise RoundError(ERROR_REASON_POINTS)
+    if not 1 <= fields["realtime_prephase"] <= 1000:
+        raise RoundError(ERROR_PREPHASE)
+    changed = [name for name, value in fields.items() if getattr(survey, name) != value]
+    if changed and _round_answered(survey):
+        raise RoundError(ERROR_FEEDBACK_ANSWERED)
+    for name in changed:
+        setattr(survey, name, fields[name])
+    if changed:
+        survey.save(update_fields=changed)
+        data = {name: fields[name] for name in changed}
+        audit_log(action="round.feedback_changed", survey=survey, actor=actor, data=data)
+    return changed
+
+
+def _reason_answer(survey: Survey, answer_id) -> Answer:
+    """A previous round's counted comment on one of this round's statements, or refused."""
+    if survey.previous_round_id is None:
+        raise RoundError(ERROR_FEEDBACK_FIRST_ROUND)
+    answer = (
+        Answer.objects.filter(
+            pk=answer_id,
+            response__invitation__survey_id=survey.previous_round_id,
+            response__invitation__is_test=False,
+            response__submitted_at__isnull=False,
+            response__withdrawn_at__isnull=True,
+            statement__in=survey.statements.all(),
+        )
+        .exclude(comment="")
+        .first()
+    )
+    if answer is None:
+        raise RoundError(ERROR_REASON_UNKNOWN)
+    if survey.status == Survey.Status.CLOSED:
+        raise RoundError(ERROR_REASON_CLOSED)
+    return answer
+
+
+@transaction.atomic
+def reason_approve(*, survey: Survey, answer_id: int, actor, text: str = "") -> SharedReason:
+    """A previous round's comment approved for showing beside its statement, as `text` (the
+    comment itself when empty, or edited to strip what identifies its author). Its text is
+    frozen once the round has answers."""
+    answer = _reason_answer(survey, answer_id)
+    text = text.strip() or answer.comment.strip()
+    if not text:
+        raise RoundError(ERROR_REASON_EMPTY)
+    text = text[:COMMENT_MAX_LENGTH]
+    reason = SharedReason.objects.filter(survey=survey, answer=answer).first()
+    if reason is not None and reason.text == text:
+        return reason
+    if reason is not None and _round_answered(survey):
+        raise RoundError(ERROR_REASON_TEXT_SHOWN)
+    action = "round.reason_edited" if reason else "round.reason_approved"
+    if reason is None:
+        reason = SharedReason(survey=survey, statement_id=answer.statement_id, answer=answer)
+    reason.text, reason.approved_by = text, actor
+    reason.save()
+    data = {"answer": answer.pk, "statement": answer.statement_id, "edited": text != answer.comment}
+    audit_log(action=action, survey=survey, actor=actor, data=data)
+    return reason
+
+
+@transaction.atomic
+def reason_withdraw(*, survey: Survey, answer_id: int, actor) -> None:
+    """An approval withdrawn: the reason is no longer shown. The audit keeps its text, since
+    experts who answered already may have read it."""
+    answer = _reason_answer(survey, answer_id)
+    reason = SharedReason.objects.filter(survey=survey, answer=answer).first()
+    if reason is None:
+        raise RoundError(ERROR_REASON_NOT_APPROVED)
+    data = {"answer": answer.pk, "reason": reason.pk, "statement": answer.statement_id}
+    reason.delete()
+    audit_log(
+        action="round.reason_withdrawn",
+        survey=survey,
+        actor=actor,
+        data=data | {"text": reason.text},
     )

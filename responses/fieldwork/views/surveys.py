@@ -11,15 +11,18 @@ from ...access import no_store, research_survey_view, researcher_required
 from ...choices import STATE_LABELS
 from .. import charts, selectors
 from ..forms import AnonymiseForm, OpenSurveyForm, ReopenForm
+from ..selectors import rounds as round_selectors
 from ..services import lifecycle
 from .common import render_page, time_zone_label
+from .rounds import round_start_context
 
 
 @require_GET
 @researcher_required
 @no_store
 def survey_list(request):
-    return render_page(request, "survey_list.html", surveys=selectors.surveys_listed(request.user))
+    surveys = round_selectors.rounds_marked(selectors.surveys_listed(request.user))
+    return render_page(request, "survey_list.html", surveys=surveys)
 
 
 def _include_tests(request) -> bool:
@@ -57,7 +60,12 @@ def dashboard(request, survey):
             "test_count": selectors.test_invitation_count(survey),
         }
         | lifecycle_context(survey)
+        | round_start_context(survey)
     )
+    study = round_selectors.study_rounds(survey)
+    context["has_next_round"] = study[-1].pk != survey.pk
+    if len(study) > 1:
+        context["study"] = round_selectors.study_figures(study)
     return render_page(request, "dashboard.html", survey, **context)
 
 
