@@ -353,3 +353,17 @@ def feedback_record(*, response: Response, feedback: dict) -> int:
         )
     FeedbackShown.objects.bulk_create(new)
     return len(new)
+
+
+def response_reasons_missing(*, response: Response) -> list:
+    """The statements of the whole questionnaire still needing a reason (see reasons_missing)."""
+    if response.invitation.survey.previous_round_id is None:
+        return []
+    from .selectors import answers_by_statement, statements_shown
+
+    answers = {
+        sid: (answer.value, answer.comment)
+        for sid, answer in answers_by_statement(response=response).items()
+    }
+    shown = statements_shown(response=response, ids=list(answers))
+    return reasons_missing(response=response, answers=answers, statements=shown)

@@ -183,3 +183,17 @@ def test_preview_writes_no_feedback(client, survey, researcher):
     page = client.get(reverse("research:preview_page", args=[following.slug, 1]))
     assert page.status_code == 200
     assert not FeedbackShown.objects.exists()
+
+
+def test_submission_refused_while_a_moved_answer_has_no_reason(client, survey, researcher):
+    following = round_two(survey, researcher, respondents=6)
+    invitation = expert_of(following, 1)
+    open_round(client, invitation)
+    # The autosave keeps the choice; the submission asks for the reason.
+    client.post(reverse("respondent:autosave"), {"statement": s1().pk, "value": "-2"})
+    refused = client.post(reverse("respondent:submit"))
+    assert refused.status_code == 400
+    assert "Please give a reason for your changed answer to:" in refused.content.decode()
+    invitation.response.refresh_from_db()
+    assert invitation.response.submitted_at is None
+    assert Answer.objects.get(response=invitation.response, statement=s1()).value == -2
