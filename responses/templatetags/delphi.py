@@ -29,4 +29,4 @@ def feedback_segments(distribution, previous):
 @register.simple_tag
 def scale_label(value):
     labels = dict(SCALE)
-    return gettext(labels[value]) if value in labels else gettext("not answered")
+    return gettext(labels[value]) if value in labels else gettext("Not answered")
