@@ -4,7 +4,7 @@ percent (the bar's width class) with its label, the expert's previous answer mar
 from django import template
 from django.utils.translation import gettext
 
-from ..choices import SCALE
+from ..choices import SCALE, SECTOR_GROUPS
 
 register = template.Library()
 
@@ -30,3 +30,8 @@ def feedback_segments(distribution, previous):
 def scale_label(value):
     labels = dict(SCALE)
     return gettext(labels[value]) if value in labels else gettext("Not answered")
+
+
+@register.simple_tag
+def sector_label(code):
+    return gettext(dict(SECTOR_GROUPS).get(code, code))

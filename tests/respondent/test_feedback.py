@@ -27,11 +27,11 @@ def s1():
 
 def expert_of(following, previous_value):
     """Round 2's invitation of the expert who rated statement 1 `previous_value` before."""
-    answer = Answer.objects.get(
+    answer = Answer.objects.filter(
         response__invitation__survey=following.previous_round,
         statement=s1(),
         value=previous_value,
-    )
+    ).first()
     return Invitation.objects.get(survey=following, previous=answer.response.invitation)
 
 
@@ -197,3 +197,14 @@ def test_submission_refused_while_a_moved_answer_has_no_reason(client, survey, r
     invitation.response.refresh_from_db()
     assert invitation.response.submitted_at is None
     assert Answer.objects.get(response=invitation.response, statement=s1()).value == -2
+
+
+def test_sector_groups_at_minimum_are_shown_by_label(client, survey, researcher):
+    following = round_two(survey, researcher, respondents=15)
+    following.feedback_by_sector = True
+    following.save()
+    figures, _ = feedback.panel_figures(survey=following)
+    assert sorted(figures["sectors"]) == ["academia", "agi_lab", "civil_society"]
+    assert figures["sectors"]["agi_lab"][s1().pk]["n"] == 5
+    page = client.get(open_round(client, expert_of(following, 1))).content.decode()
+    assert "AGI lab: n = 5" in page
