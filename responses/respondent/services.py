@@ -289,3 +289,81 @@ def invitation_decline(*, invitation: Invitation, reason: str) -> Invitation:
         invitation.declined_at, invitation.decline_reason = now, reason
         audit_log(action="expert.declined", invitation=invitation, actor_label="expert")
     return invitation
+
+
+ERROR_REASON = gettext_noop(
+    "Please give a reason for your changed answer to: {statements}. Your answers are kept."
+)
+
+
+def reasons_missing(*, response: Response, answers: dict[int, tuple], statements) -> list:
+    """The statements (of `statements`) whose answer, as `answers` {id: (value, comment)}
+    would leave it, moved far enough from the previous round's to need a reason and has
+    none (delphi.reason_required)."""
+    from .delphi import reason_required
+    from .feedback import previous_values
+
+    survey = response.invitation.survey
+    if survey.previous_round_id is None:
+        return []
+    ids = [statement.pk for statement in statements]
+    previous = previous_values(invitation=response.invitation, statement_ids=ids)
+    missing = []
+    for statement in statements:
+        value, comment = answers.get(statement.pk, (None, ""))
+        needs = reason_required(
+            previous=previous.get(statement.pk),
+            new=value,
+            points=survey.reason_points,
+            on_crossing=survey.reason_on_crossing,
+        )
+        if needs and not (comment or "").strip():
+            missing.append(statement)
+    return missing
+
+
+def feedback_record(*, response: Response, feedback: dict) -> int:
+    """FeedbackShown rows for what a page shows, {statement id: delphi Feedback}, where it
+    differs from that statement's last row for this response: one read, one bulk insert."""
+    from ..models import FeedbackShown
+
+    last: dict[int, FeedbackShown] = {}
+    rows = FeedbackShown.objects.filter(response=response, statement_id__in=list(feedback))
+    for row in rows.order_by("statement_id", "shown_at", "pk"):
+        last[row.statement_id] = row
+    now = timezone.now()
+    new = []
+    for sid, item in feedback.items():
+        reason_ids = [reason.pk for reason in item.reasons]
+        seen = last.get(sid)
+        current = (item.previous_value, item.distribution, reason_ids)
+        if seen is not None and (seen.previous_value, seen.distribution, seen.reason_ids) == (
+            current
+        ):
+            continue
+        new.append(
+            FeedbackShown(
+                response=response,
+                statement_id=sid,
+                shown_at=now,
+                previous_value=item.previous_value,
+                distribution=item.distribution,
+                reason_ids=reason_ids,
+            )
+        )
+    FeedbackShown.objects.bulk_create(new)
+    return len(new)
+
+
+def response_reasons_missing(*, response: Response) -> list:
+    """The statements of the whole questionnaire still needing a reason (see reasons_missing)."""
+    if response.invitation.survey.previous_round_id is None:
+        return []
+    from .selectors import answers_by_statement, statements_shown
+
+    answers = {
+        sid: (answer.value, answer.comment)
+        for sid, answer in answers_by_statement(response=response).items()
+    }
+    shown = statements_shown(response=response, ids=list(answers))
+    return reasons_missing(response=response, answers=answers, statements=shown)

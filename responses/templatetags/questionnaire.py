@@ -77,6 +77,9 @@ SCRIPT_WORDS = {
     "offline_next": gettext_lazy("Not saved yet: no connection to the server. Press Next to save."),
     "resent_one": gettext_lazy("One choice that was not saved before is being sent again."),
     "resent_many": gettext_lazy("Choices that were not saved before are being sent again."),
+    "reason_needed": gettext_lazy(
+        "Your answer moved from your previous one: please give your reason."
+    ),
     "session": gettext_lazy(
         "Your session has ended. Your choice is still on screen but was not saved: please "
         "open your personal link again."

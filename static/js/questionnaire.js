@@ -221,15 +221,40 @@
       }
     }
 
+    // The rule of respondent/delphi.py reason_required, on the numbers the page gives.
+    function reasonRequired(previous, value) {
+      var points = parseInt(form.dataset.reasonPoints || "0", 10);
+      if (isNaN(previous) || isNaN(value) || previous === -88 || value === -88) { return false; }
+      if (points && Math.abs(value - previous) >= points) { return true; }
+      return form.dataset.reasonCrossing === "1" && previous * value < 0;
+    }
+
+    function promptReason(item) {
+      var prompt = item.querySelector(".fb-prompt");
+      if (!prompt || item.dataset.previous === undefined) { return; }
+      var choice = item.querySelector("input[type=radio]:checked");
+      var text = item.querySelector("textarea");
+      var needed = choice && reasonRequired(parseInt(item.dataset.previous, 10),
+        parseInt(choice.value, 10)) && !(text && text.value.trim());
+      prompt.textContent = needed
+        ? t("reason_needed", "Your answer moved from your previous one: please give your reason.")
+        : "";
+      if (needed) { item.querySelector("details.q-comment").open = true; }
+    }
+
     form.addEventListener("change", function (event) {
       var item = event.target.closest("[data-statement]");
-      if (item && event.target.type === "radio") { save(item.dataset.statement); }
+      if (item && event.target.type === "radio") {
+        promptReason(item);
+        save(item.dataset.statement);
+      }
     });
 
     form.addEventListener("input", function (event) {
       var item = event.target.closest("[data-statement]");
       if (!item || event.target.tagName !== "TEXTAREA") { return; }
       var id = item.dataset.statement;
+      promptReason(item);
       setStatus(id, t("unsaved", "Unsaved changes…"), "pending");
       clearTimeout(timers[id]);
       timers[id] = setTimeout(function () { timers[id] = null; save(id); }, 800);
@@ -240,6 +265,18 @@
       if (!item || event.target.tagName !== "TEXTAREA") { return; }
       var id = item.dataset.statement;
       if (timers[id]) { clearTimeout(timers[id]); timers[id] = null; save(id); }
+    });
+
+    form.addEventListener("click", function (event) {
+      var keep = event.target.closest("button[name=keep]");
+      if (!keep) { return; }
+      event.preventDefault();
+      var item = keep.closest("[data-statement]");
+      item.querySelectorAll("input[type=radio]").forEach(function (radio) {
+        radio.checked = radio.value === item.dataset.previous;
+      });
+      promptReason(item);
+      save(item.dataset.statement);
     });
 
     form.addEventListener("click", function (event) {

@@ -3,6 +3,7 @@ submission, the thank-you page, and declining."""
 
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import languages, selectors, services
@@ -81,6 +82,10 @@ def background_autosave(request, invitation):
 @require_GET
 @respondent_view()
 def review(request, invitation):
+    return render(request, "respondent/review.html", _review_context(invitation))
+
+
+def _review_context(invitation, errors=()) -> dict:
     response = invitation.response
     survey = invitation.survey
     groups = selectors.unanswered_by_page(response=response, per_page=survey.statements_per_page)
@@ -92,8 +97,10 @@ def review(request, invitation):
         "answered": selectors.answered_count(response=response),
         "total": len(response.statement_order),
         "background_missing": not (response.sectors or response.gender or response.open_answer),
+        "reasons_missing": services.response_reasons_missing(response=response),
+        "errors": list(errors),
     }
-    return render(request, "respondent/review.html", context)
+    return context
 
 
 def _submitted(request) -> bool:
@@ -115,6 +122,13 @@ def submit(request):
 # so let it through to the same thank-you page.
 @respondent_view(allow_submitted=True)
 def _submit(request, invitation):
+    # A revised answer still without its reason: nothing submitted, the review says which.
+    missing = services.response_reasons_missing(response=invitation.response)
+    if missing and invitation.response.submitted_at is None:
+        names = ", ".join(statement.title for statement in missing)
+        error = translation.gettext(services.ERROR_REASON).format(statements=names)
+        context = _review_context(invitation, errors=[error])
+        return render(request, "respondent/review.html", context, status=400)
     services.response_submit(response=invitation.response)
     return redirect("respondent:thanks")
 

@@ -13,6 +13,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
+from .. import feedback as delphi_feedback
 from .. import languages, selectors, services
 from ..session import json_refusal, private, respondent_view, session_link
 
@@ -33,12 +34,18 @@ def _page_context(invitation, response, number: int, errors=None) -> dict:
     in_sections = survey.order != survey.Order.RANDOMIZED
     items, section = [], ""
     shown = selectors.statements_shown(response=response, ids=ids, sections=in_sections)
+    feedback = delphi_feedback.page_feedback(invitation=invitation, statement_ids=ids)
     for statement in shown:
         # A section's title heads the first of its statements on the page.
         title = getattr(statement, "section_title", "") or ""
         starts = title if title and title != section else ""
         items.append(
-            {"statement": statement, "answer": answers.get(statement.pk), "section": starts}
+            {
+                "statement": statement,
+                "answer": answers.get(statement.pk),
+                "section": starts,
+                "feedback": feedback.get(statement.pk) if feedback else None,
+            }
         )
         section = title
     pages = selectors.page_count(response=response, per_page=per_page)
@@ -54,6 +61,7 @@ def _page_context(invitation, response, number: int, errors=None) -> dict:
         "page_total": pages,
         "total": len(response.statement_order),
         "errors": errors or [],
+        "feedback": feedback,
     }
 
 
@@ -74,6 +82,14 @@ def _posted_answers(post, items) -> list[services.AnswerInput]:
         value = post.get(value_key, "" if stored_value is None else str(stored_value))
         if cleared == str(statement.pk):
             value = ""
+        feedback = item.get("feedback")
+        # "Keep my answer": this round's answer set to the previous round's.
+        if (
+            feedback
+            and feedback.previous_value is not None
+            and post.get("keep") == str(statement.pk)
+        ):
+            value = str(feedback.previous_value)
         comment = post.get(comment_key, stored_comment)
         answer = services.parse_answer(statement=str(statement.pk), value=value, comment=comment)
         if (answer.value, answer.comment) != (stored_value, stored_comment):
@@ -83,8 +99,9 @@ def _posted_answers(post, items) -> list[services.AnswerInput]:
 
 def _after_page(post, number: int, page_total: int):
     target = post.get("goto", "")
-    if "clear" in post:
-        return reverse("respondent:page", args=[number]) + f"#st-{post['clear']}"
+    for stay in ("clear", "keep"):
+        if stay in post:
+            return reverse("respondent:page", args=[number]) + f"#st-{post[stay]}"
     if target == "previous":
         return (
             reverse("respondent:page", args=[number - 1])
@@ -115,16 +132,40 @@ def page(request, invitation, number: int):
     context = _page_context(invitation, response, number)
     if request.method == "POST":
         try:
+            changed = _posted_answers(request.POST, context["items"])
+            _check_reasons(response, changed, context["items"])
             services.answers_save(
-                response=response,
-                answers=_posted_answers(request.POST, context["items"]),
-                link_hash=invitation.link_hash,
+                response=response, answers=changed, link_hash=invitation.link_hash
             )
         except services.RespondentError as error:
             context["errors"] = [translation.gettext(str(error))]
             return _render_page(request, context, status=400)
         return redirect(_after_page(request.POST, number, page_total))
+    if context["feedback"]:
+        services.feedback_record(response=response, feedback=context["feedback"])
     return _render_page(request, context)
+
+
+def _check_reasons(response, changed, items) -> None:
+    """A page is left only with a reason beside each answer that moved far enough (the
+    rule: respondent/delphi.py); nothing on it is saved until then."""
+    if response.invitation.survey.previous_round_id is None:
+        return
+    after = {}
+    for item in items:
+        stored = item["answer"]
+        after[item["statement"].pk] = (stored.value, stored.comment) if stored else (None, "")
+    for answer in changed:
+        kept = after.get(answer.statement_id, (None, ""))[1]
+        comment = kept if answer.comment is None else answer.comment
+        after[answer.statement_id] = (answer.value, comment)
+    missing = services.reasons_missing(
+        response=response, answers=after, statements=[item["statement"] for item in items]
+    )
+    if missing:
+        names = ", ".join(statement.title for statement in missing)
+        message = translation.gettext(services.ERROR_REASON).format(statements=names)
+        raise services.RespondentError(message)
 
 
 def _json_when_unavailable(view):
