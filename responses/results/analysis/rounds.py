@@ -5,7 +5,7 @@ the change in mean, median, IQR and Tastle–Wierman consensus, the distribution
 the total variation distance ½ Σ |pᵢ − qᵢ| over the six answers (DK included, base n); then,
 on the experts who answered both rounds: the share who changed their answer (DK counts as
 an answer), Wilcoxon's signed-rank test on the differences (DK dropped pairwise; zero
-differences dropped, scipy's "wilcox" method) and McNemar's test of agree (1, 2) against
+differences dropped first, then scipy's default method) and McNemar's test of agree (1, 2) against
 not agree, exact: a binomial test on the discordant pairs (DK dropped pairwise). Attrition:
 the first round's respondents by sector who did or did not answer the next round, and
 Mann–Whitney between the dropouts' and stayers' first-round answers. docs/statistics.md.
@@ -55,11 +55,14 @@ def wilcoxon_test(before: np.ndarray, after: np.ndarray) -> dict:
     """Signed-rank test of after − before on the scale's pairs; zero differences dropped
     (the "wilcox" method). p None without a non-zero difference."""
     differences = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
-    nonzero = int((differences != 0).sum())
-    if nonzero == 0:
+    # Dropped here rather than by scipy, so that its "auto" method sees the sample tested:
+    # exact up to 50 differences without ties, else the normal approximation.
+    differences = differences[differences != 0]
+    if len(differences) == 0:
         return {"statistic": None, "p": None, "nonzero": 0}
-    result = scipy_stats.wilcoxon(differences, zero_method="wilcox")
-    return {"statistic": float(result.statistic), "p": float(result.pvalue), "nonzero": nonzero}
+    result = scipy_stats.wilcoxon(differences)
+    return {"statistic": float(result.statistic), "p": float(result.pvalue),
+            "nonzero": len(differences)}  # fmt: skip
 
 
 def mcnemar_test(before: np.ndarray, after: np.ndarray) -> dict:
