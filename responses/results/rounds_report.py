@@ -27,9 +27,13 @@ def rounds_report(*, survey: Survey) -> dict:
         for table in tables[1:]
     ]
     rule = first.consensus_rule or {}
+    table = analysis.statement_rounds(statements, figures, pairs, rule)
+    # A statement no round has an answer to has nothing to compare.
+    table = [entry for entry in table if entry["rounds"]]
+    statements = [s for s in statements if any(e["id"] == s["id"] for e in table)]
     report = {
         "rounds": [_round_summary(table) for table in tables],
-        "statements": analysis.statement_rounds(statements, figures, pairs, rule),
+        "statements": table,
         "rule": rule,
         "min_group_size": first.min_group_size,
         "attrition": None,

@@ -58,7 +58,10 @@ def test_paired_changed_share_counts_every_pair_dont_know_included(pairs):
     assert result["changed_pct"] == pytest.approx(expected)
 
 
-@given(st.lists(st.floats(0, 1), min_size=6, max_size=6), st.lists(st.floats(0, 1), min_size=6, max_size=6))
+@given(
+    st.lists(st.floats(0, 1), min_size=6, max_size=6),
+    st.lists(st.floats(0, 1), min_size=6, max_size=6),
+)
 def test_total_variation_is_half_the_l1_distance(first, second):
     expected = 0.5 * np.abs(np.array(first) - np.array(second)).sum()
     assert rounds.total_variation(first, second) == pytest.approx(expected)
@@ -86,8 +89,11 @@ def _two_rounds():
     first = rounds.round_figures(_answers({1: [-2, -1, 0, 1, 2], 2: [2] * 5}), [1, 2])
     second = rounds.round_figures(_answers({1: [1, 1, 1, 1, 2], 2: [2] * 5}), [1, 2])
     pairs = rounds.paired_figures(
-        pd.concat([_pairs_frame([(-2, 1), (-1, 1), (0, 1), (1, 1), (2, 2)], 1), 
-            _pairs_frame([(2, 2)] * 5, 2)]
+        pd.concat(
+            [
+                _pairs_frame([(-2, 1), (-1, 1), (0, 1), (1, 1), (2, 2)], 1),
+                _pairs_frame([(2, 2)] * 5, 2),
+            ]
         )
     )
     return [first, second], [{}, pairs]
@@ -172,6 +178,8 @@ def test_dropouts_against_stayers_match_scipy_mann_whitney(dropped, stayed):
 
 
 def test_dropouts_against_stayers_withheld_under_the_minimum_group_size():
-    counts = pd.DataFrame([(0, 1, 2, 1), (1, 1, 1, 9)], columns=["stayed", "statement_id", "value", "n"])
+    counts = pd.DataFrame(
+        [(0, 1, 2, 1), (1, 1, 1, 9)], columns=["stayed", "statement_id", "value", "n"]
+    )
     row = rounds.dropouts_vs_stayers(counts, STATEMENTS[:1], 5)["rows"][0]
     assert row["shown"] is False and row["dropped_m"] is None and row["p"] is None

@@ -163,9 +163,7 @@ def _attrition_row(label: str, stayed: int, dropped: int) -> dict:
             "dropped_pct": 100 * dropped / n if n else None}  # fmt: skip
 
 
-def dropouts_vs_stayers(
-    counts: pd.DataFrame, statements: list[dict], min_group_size: int
-) -> dict:
+def dropouts_vs_stayers(counts: pd.DataFrame, statements: list[dict], min_group_size: int) -> dict:
     """Mann–Whitney between the first-round answers of those who did not answer the next
     round (first) and those who did, per statement; withheld while either group has fewer
     than `min_group_size` respondents."""

@@ -26,7 +26,6 @@ SHARE_INDEX = {"strongly_disagree": 0, "somewhat_disagree": 1, "neither": 2,
                "somewhat_agree": 3, "strongly_agree": 4, "dont_know": 5}  # fmt: skip
 
 
-
 def label(statement: dict) -> str:
     return f"{statement['number']}. {statement['title']}"
 
@@ -56,7 +55,8 @@ def round_bars(report: dict) -> Chart:
         height = max(ROW * len(statement["rounds"]), ROW + LINE * (len(lines) - 1)) + 6
         layout.append((statement, y, height, lines))
         y += height
-    grid(chart, top, y, PCT_TICKS, to_x, "Share of answers (% of n)")
+    bottom = y
+    grid(chart, top, bottom, PCT_TICKS, to_x, "Share of answers (% of n)")
     for statement, y, height, lines in layout:
         row_label(chart, y, height, lines)
         for k, entry in enumerate(statement["rounds"]):
@@ -66,10 +66,11 @@ def round_bars(report: dict) -> Chart:
                 chart.rect(x, bar_y + 2, width, ROW - 4, COLOURS[key])
                 x += width
             chart.text(to_x(100) + 6, bar_y + ROW / 2 + 4, f"R{entry['round']} n={entry['n']}")
-    _caption(chart, report, y + 50 if layout else top + 50)
+    _caption(chart, report, bottom + 50)
     chart.columns = ["Statement", "Round", "n"] + [f"% {key}" for key in PAPER_ORDER]
     chart.rows = [
-        [label(s), e["round"], e["n"]] + [pct(100 * e["shares"][SHARE_INDEX[k]]) for k in PAPER_ORDER]
+        [label(s), e["round"], e["n"]]
+        + [pct(100 * e["shares"][SHARE_INDEX[k]]) for k in PAPER_ORDER]
         for s in report["statements"]
         for e in s["rounds"]
     ]
@@ -99,7 +100,11 @@ def slope(report: dict) -> Chart:
     chart.text(to_x(1) - 40, top - 8, "Mean", size=10, bold=True)
     for i, statement in enumerate(report["statements"]):
         colour = GROUP_COLOURS[i % len(GROUP_COLOURS)]
-        points = [(to_x(e["round"]), to_y(e["mean"])) for e in statement["rounds"] if e["mean"] is not None]
+        points = [
+            (to_x(e["round"]), to_y(e["mean"]))
+            for e in statement["rounds"]
+            if e["mean"] is not None
+        ]
         for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
             chart.line(x1, y1, x2, y2, colour)
         for x, y in points:
@@ -109,7 +114,8 @@ def slope(report: dict) -> Chart:
     _caption(chart, report, bottom + 44)
     chart.columns = ["Statement"] + [f"Round {n} mean" for n in rounds]
     chart.rows = [
-        [label(s)] + [num(next((e["mean"] for e in s["rounds"] if e["round"] == n), None)) for n in rounds]
+        [label(s)]
+        + [num(next((e["mean"] for e in s["rounds"] if e["round"] == n), None)) for n in rounds]
         for s in report["statements"]
     ]
     return chart
