@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from responses.fieldwork.services.lifecycle import survey_create
 from responses.models import Invitation
 from responses.respondent import services as respondent
 from responses.results import rounds_report
@@ -128,3 +129,12 @@ def test_rounds_csv_has_a_row_per_statement_and_round(study, client, researcher)
     statements = study.previous_round.statements.count()
     answered = 2  # statements 1 and 2; the others were never answered and have no rows
     assert len(lines) == 1 + answered * 2 and statements >= answered
+
+
+def test_results_page_links_across_rounds_only_within_a_study(study, survey, client, researcher):
+    client.force_login(researcher)
+    link = b"Across rounds</a>"
+    for round_ in (survey, study):
+        assert link in client.get(reverse("research:results", args=[round_.slug])).content
+    single = survey_create(slug="single", title="Single", owner=researcher)
+    assert link not in client.get(reverse("research:results", args=[single.slug])).content
