@@ -32,13 +32,9 @@ def load_round_two(first, respondents: int, seed: int = 12) -> None:
 
     from responses.fieldwork.services.lifecycle import survey_create
     from responses.models import Survey
-    from statements.models import Statement
 
     second = survey_create(slug="bench-r2", title="Benchmark, round 2")
     Survey.objects.filter(pk=second.pk).update(previous_round=first, round_number=2)
-    statement_ids = np.array(
-        list(Statement.objects.order_by("number").values_list("pk", flat=True))
-    )
     rng = np.random.default_rng(seed)
     stayers = np.sort(rng.choice(respondents, int(respondents * 0.9), replace=False)) + 1
     ids = np.arange(respondents + 1, respondents + 1 + len(stayers))
@@ -76,7 +72,6 @@ def load_round_two(first, respondents: int, seed: int = 12) -> None:
         cursor.execute("VACUUM ANALYZE")
         cursor.execute("RESET statement_timeout")
     base.counts_fill(second)
-    del statement_ids
 
 
 def main() -> None:
