@@ -60,6 +60,8 @@ TABS = [
             "results_methods_export",
             "results_bundle",
             "results_statement",
+            "results_rounds",
+            "results_rounds_chart",
         },
     ),
     ("comments", "Comments", {"comments"}),

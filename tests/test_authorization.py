@@ -211,6 +211,10 @@ ROUTES = {
     "research/<slug:slug>/results/charts/<slug:name>.<str:fmt>": get(
         research(), path="/research/{slug}/results/charts/stacked.svg"
     ),
+    "research/<slug:slug>/results/rounds/": get(research(), "research:results_rounds"),
+    "research/<slug:slug>/results/rounds/<slug:name>.svg": get(
+        research(), path="/research/{slug}/results/rounds/rounds-means.svg"
+    ),
     "research/<slug:slug>/results/methods/": get(research(), "research:results_methods"),
     "research/<slug:slug>/results/methods.<str:fmt>": get(
         research(), path="/research/{slug}/results/methods.md"

@@ -7,6 +7,11 @@ A rule is {"kind": one of DEFINITIONS, "threshold": percent (agree_pct only),
 as the paper's. With `every_sector`, the rule must also hold within every assigned sector
 shown (withheld sectors cannot be checked and are not). The rule's fingerprint is the
 SHA-256 of its canonical JSON: what is frozen when the survey opens.
+
+Across Delphi rounds the rule also says when a statement settles: "stop": "consensus" (the
+default: the definition holds) or "stability" with "stability_pct" (at most that share of
+the experts who answered both rounds changed their answer). The default is left out of the
+canonical form, so a rule frozen before "stop" existed keeps its fingerprint.
 """
 
 import hashlib
@@ -21,6 +26,13 @@ DEFINITIONS = {
 }
 ERROR_KIND = "Choose one of the consensus definitions."
 ERROR_THRESHOLD = "The agreement threshold is a whole percentage from 50 to 100."
+DEFAULT_STABILITY_PCT = 15
+STOPS = {
+    "consensus": "a statement settles when consensus holds",
+    "stability": "a statement settles when at most {stability_pct}% of the experts changed",
+}
+ERROR_STOP = "Choose when a statement settles: at consensus or at stability."
+ERROR_STABILITY = "The stability share is a whole percentage from 0 to 100."
 
 
 def rule_clean(rule: dict) -> dict:
@@ -38,7 +50,19 @@ def rule_clean(rule: dict) -> dict:
         if not 50 <= threshold <= 100:
             raise ValueError(ERROR_THRESHOLD)
         clean["threshold"] = threshold
-    return clean
+    return clean | _stop_clean(rule)
+
+
+def _stop_clean(rule: dict) -> dict:
+    stop = rule.get("stop", "consensus")
+    if stop not in STOPS:
+        raise ValueError(ERROR_STOP)
+    if stop == "consensus":
+        return {}
+    share = rule.get("stability_pct", DEFAULT_STABILITY_PCT)
+    if isinstance(share, bool) or not isinstance(share, int) or not 0 <= share <= 100:
+        raise ValueError(ERROR_STABILITY)
+    return {"stop": stop, "stability_pct": share}
 
 
 def rule_fingerprint(rule: dict) -> str:
@@ -50,7 +74,11 @@ def rule_label(rule: dict) -> str:
     if not rule:
         return ""
     label = DEFINITIONS[rule["kind"]].format(threshold=rule.get("threshold", DEFAULT_THRESHOLD))
-    return label + (", within every sector" if rule.get("every_sector") else "")
+    label += ", within every sector" if rule.get("every_sector") else ""
+    if rule.get("stop") == "stability":
+        share = rule.get("stability_pct", DEFAULT_STABILITY_PCT)
+        label += "; across rounds, " + STOPS["stability"].format(stability_pct=share)
+    return label
 
 
 def holds(kind: str, figures: dict, threshold: int = DEFAULT_THRESHOLD) -> bool | None:

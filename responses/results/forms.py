@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .consensus_rules import DEFAULT_THRESHOLD, DEFINITIONS
+from .consensus_rules import DEFAULT_STABILITY_PCT, DEFAULT_THRESHOLD, DEFINITIONS, STOPS
 
 
 class ConsensusRuleForm(forms.Form):
@@ -24,6 +24,21 @@ class ConsensusRuleForm(forms.Form):
     every_sector = forms.BooleanField(
         label="Required within every assigned sector as well", required=False
     )
+    stop = forms.ChoiceField(
+        label="Across Delphi rounds",
+        choices=[(stop, label.format(stability_pct="Y")) for stop, label in STOPS.items()],
+        initial="consensus",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    stability_pct = forms.IntegerField(
+        label="Y, the largest share of experts changing their answer (%)",
+        min_value=0,
+        max_value=100,
+        initial=DEFAULT_STABILITY_PCT,
+        required=False,
+        help_text="Only for stability.",
+    )
     reason = forms.CharField(
         label="Reason for the change",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -39,6 +54,10 @@ class ConsensusRuleForm(forms.Form):
         rule = {"kind": data["kind"], "every_sector": data["every_sector"]}
         if data["kind"] == "agree_pct":
             rule["threshold"] = data["threshold"] or DEFAULT_THRESHOLD
+        if data.get("stop") == "stability":
+            share = data["stability_pct"]
+            rule["stop"] = "stability"
+            rule["stability_pct"] = DEFAULT_STABILITY_PCT if share is None else share
         return rule
 
     @classmethod
@@ -48,5 +67,7 @@ class ConsensusRuleForm(forms.Form):
                 "kind": rule.get("kind", ""),
                 "threshold": rule.get("threshold", DEFAULT_THRESHOLD),
                 "every_sector": rule.get("every_sector", False),
+                "stop": rule.get("stop", "consensus"),
+                "stability_pct": rule.get("stability_pct", DEFAULT_STABILITY_PCT),
             }
         )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_rounds
 
 urlpatterns = [
     path("<slug:slug>/results/", views.results, name="results"),
@@ -13,6 +13,12 @@ urlpatterns = [
         "<slug:slug>/results/charts/<slug:name>.<str:fmt>",
         views.results_chart,
         name="results_chart",
+    ),
+    path("<slug:slug>/results/rounds/", views_rounds.results_rounds, name="results_rounds"),
+    path(
+        "<slug:slug>/results/rounds/<slug:name>.svg",
+        views_rounds.results_rounds_chart,
+        name="results_rounds_chart",
     ),
     path("<slug:slug>/comments/", views.comments, name="comments"),
     path(

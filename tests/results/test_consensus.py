@@ -107,3 +107,32 @@ def test_results_page_shows_intervals_consensus_and_group_tables(researcher_clie
     assert "AGI lab vs everyone else (academia + civil society" in page
     assert "groups-agi_lab_vs_rest-latex" in page
     assert "Order effects" in page and "Spearman" in page
+
+
+def test_consensus_page_saves_a_stability_stop(draft, client, researcher):
+    client.force_login(researcher)
+    url = reverse("research:results_consensus", args=[draft.slug])
+    data = {"kind": "iqr", "stop": "stability", "stability_pct": "10"}
+    assert client.post(url, data).status_code == 302
+    draft.refresh_from_db()
+    assert draft.consensus_rule == {
+        "kind": "iqr", "every_sector": False, "stop": "stability", "stability_pct": 10
+    }  # fmt: skip
+
+
+def test_consensus_page_keeps_a_rule_without_stability_as_before(draft, client, researcher):
+    client.force_login(researcher)
+    url = reverse("research:results_consensus", args=[draft.slug])
+    client.post(url, {"kind": "agree_pct", "threshold": "80", "stop": "consensus"})
+    draft.refresh_from_db()
+    assert draft.consensus_rule == RULE
+    assert rule_fingerprint(draft.consensus_rule) == rule_fingerprint(RULE)
+
+
+def test_consensus_page_refuses_a_stability_share_over_100(draft, client, researcher):
+    client.force_login(researcher)
+    url = reverse("research:results_consensus", args=[draft.slug])
+    page = client.post(url, {"kind": "iqr", "stop": "stability", "stability_pct": "101"})
+    assert page.status_code == 200 and b"less than or equal to 100" in page.content
+    draft.refresh_from_db()
+    assert draft.consensus_rule == {}

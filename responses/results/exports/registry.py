@@ -57,6 +57,12 @@ def _whole(build):
     return lambda survey, *, include_test=False: [build(survey, include_test=include_test)]
 
 
+def _across_rounds(survey, *, include_test: bool = False) -> bytes:
+    from ..rounds_report import across_rows, rounds_report  # pandas loads with the export
+
+    return writers.csv_bytes(across_rows(rounds_report(survey=survey)))
+
+
 EXPORTERS = {
     exporter.key: exporter
     for exporter in [
@@ -107,6 +113,10 @@ EXPORTERS = {
         Exporter(
             "codebook-html", "Codebook, HTML", "codebook.html", HTML, False,
             _whole(codebook.html_bytes),
+        ),
+        Exporter(
+            "rounds-csv", "Across Delphi rounds, CSV", "rounds.csv", CSV, False,
+            _whole(_across_rounds),
         ),
     ]
     + [
