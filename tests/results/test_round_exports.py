@@ -205,8 +205,8 @@ def test_ddi_codebook_describes_each_round_and_the_columns_across_rounds(study, 
     assert {("Round 1", "start"), ("Round 1", "end"), ("Round 2", "start")} <= cycles
     notes = [e.text for e in root.findall("ddi:stdyDscr/ddi:notes", NS) if e.get("type") == "round"]
     assert len(notes) == 2
-    assert "Round 1" in notes[0] and "7 invited, 6 responded" in notes[0]
-    assert "Round 2" in notes[1] and "6 invited, 4 responded" in notes[1]
+    assert "Round 1" in notes[0] and "7 listed, 6 invited, 6 responded" in notes[0]
+    assert "Round 2" in notes[1] and "6 listed, 4 invited, 4 responded" in notes[1]
     assert "previous round's respondents" in notes[1] and "distribution" in notes[1]
     assert "reason asked when an answer moves 2 points" in notes[1]
     variables = {v.get("name"): v for v in root.findall("ddi:dataDscr/ddi:var", NS)}
@@ -216,3 +216,19 @@ def test_ddi_codebook_describes_each_round_and_the_columns_across_rounds(study, 
         "Round 1", "Round 2"
     ]  # fmt: skip
     assert len(root.findall("ddi:fileDscr", NS)) == 2
+    stopping = root.find("ddi:stdyDscr/ddi:notes[@type='stopping']", NS).text
+    assert "ran 2 rounds" in stopping
+
+
+def test_html_codebook_lists_the_rounds_and_the_columns_across_rounds(study):
+    html = codebook.html_bytes(study).decode()
+    assert "<dt>Delphi round 2</dt>" in html and "<dt>Stopping rule</dt>" in html
+    assert 'id="var-S12_r2"' in html and "S12, round 2: " in html
+
+
+def test_codebook_outside_a_study_describes_one_file(survey):
+    respond(survey, answers={1: 2})
+    root = ElementTree.fromstring(codebook.ddi_bytes(survey))
+    assert len(root.findall("ddi:fileDscr", NS)) == 1
+    assert [n.get("type") for n in root.findall("ddi:stdyDscr/ddi:notes", NS)] in ([], [None])
+    assert {v.get("files") for v in root.findall("ddi:dataDscr/ddi:var", NS)} == {"F1"}

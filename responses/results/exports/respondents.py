@@ -24,7 +24,13 @@ from django.db import connection, transaction
 from ...models import Answer, Expert, Invitation, Response
 from ..group_keys import stated_sector
 from .study import rounds_of, study_ids
-from .variables import STATED_COLUMNS, background_variables, survey_statements, wide_variables
+from .variables import (
+    STATED_COLUMNS,
+    background_variables,
+    iso_utc,
+    survey_statements,
+    wide_variables,
+)
 
 WIDE_FIXED = ["respondent", "sector", "gender"]
 WIDE_TAIL = ["open_answer", "order_shown"]
@@ -33,10 +39,6 @@ LONG_STATEMENT = ["statement", "value", "comment"]
 COMMENT_COLUMNS = ["respondent", "statement", "comment"]
 _STATED_CODES = [column.removeprefix("sector_") for column in STATED_COLUMNS]
 _CHUNK = 1000  # rows per fetch: a few MB of Python objects at a time
-
-
-def iso_utc(moment) -> str:
-    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _respondents_sql(survey_id: int, include_test: bool) -> tuple[str, list]:

@@ -4,6 +4,7 @@ language showed. The rows (rows.py), the XLSX "Variables" sheet, the SPSS and St
 (labelled.py) and the codebook (codebook.py) all read this one list."""
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC
 
 from statements.models import StatementTranslation
 
@@ -31,6 +32,10 @@ class Variable:
     question: dict = field(default_factory=dict)
     # The missing-value codes among `codes` (-88 "I don't know").
     missing: tuple = ()
+
+
+def iso_utc(moment) -> str:
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def background_variables() -> list[Variable]:
