@@ -232,3 +232,72 @@ def test_codebook_outside_a_study_describes_one_file(survey):
     assert len(root.findall("ddi:fileDscr", NS)) == 1
     assert [n.get("type") for n in root.findall("ddi:stdyDscr/ddi:notes", NS)] in ([], [None])
     assert {v.get("files") for v in root.findall("ddi:dataDscr/ddi:var", NS)} == {"F1"}
+
+
+def test_methods_report_has_a_rounds_section(client, researcher, study, shown):
+    client.force_login(researcher)
+    url = reverse("research:results_methods_export", args=[study.slug, "md"])
+    text = client.get(url).content.decode()
+    section = text.split("## Rounds", 1)[1].split("\n## ", 1)[0]
+    assert "The study ran 2 rounds" in section
+    assert "Round 1 ran from" in section and "Round 2 ran from" in section
+    assert (
+        "Panel: The previous round" in section and "4 invited and 4 responded (100.0%)" in section
+    )
+    assert "a reason asked when an answer moves 2 points or more" in section.lower()
+    assert "Stopping:" in section
+    assert "| 2 | The previous round" in section  # the table's row of round 2
+    assert "Stopping rule: consensus or stability | Rounds" in text
+
+
+def test_methods_report_outside_a_study_has_no_rounds_section(client, researcher, survey):
+    respond(survey, answers={1: 2})
+    client.force_login(researcher)
+    url = reverse("research:results_methods_export", args=[survey.slug, "md"])
+    assert "## Rounds" not in client.get(url).content.decode()
+
+
+def test_bundle_holds_every_rounds_file(client, researcher, study, shown, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    client.force_login(researcher)
+    client.get(reverse("research:results", args=[study.slug]))  # computes the snapshot
+    response = client.get(reverse("research:results_bundle", args=[study.slug]))
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    prefix = f"{study.slug}/data/"
+    for name in ("responses-long.csv", "responses-wide-rounds.csv", "feedback.csv",
+                 "responses-wide-rounds.sav", "responses-wide-rounds.dta"):  # fmt: skip
+        assert prefix + name in archive.namelist()
+    long = table(archive.read(prefix + "responses-long.csv"))
+    assert {r["round"] for r in long} == {"1", "2"}
+    assert len(table(archive.read(prefix + "feedback.csv"))) == 3
+    assert "## Rounds" in archive.read(f"{study.slug}/methods/methods.md").decode()
+
+
+@pytest.mark.parametrize("fmt", ["long", "wide_rounds", "feedback"])
+def test_export_command_writes_the_study_formats(study, shown, tmp_path, fmt):
+    path = tmp_path / f"{fmt}.csv"
+    call_command("export_responses", survey=study.slug, output=str(path), format=fmt)
+    assert path.read_bytes() == registry.export_bytes(key=fmt, survey=study)
+
+
+def test_results_page_links_the_study_exports_only_in_a_study(client, researcher, study, survey):
+    client.force_login(researcher)
+    url = reverse("research:results_export", args=[study.slug, "wide_rounds"])
+    assert url in client.get(reverse("research:results", args=[study.slug])).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and b"S1_r2" in response.content
+    page = client.get(reverse("research:results", args=[survey.slug])).content.decode()
+    assert reverse("research:results_export", args=[survey.slug, "feedback"]) in page
+
+
+def test_other_researcher_cannot_download_the_feedback(client, other_researcher, study):
+    client.force_login(other_researcher)
+    url = reverse("research:results_export", args=[study.slug, "feedback"])
+    assert client.get(url).status_code in (403, 404)
+
+
+def test_results_page_outside_a_study_offers_no_study_exports(client, researcher, survey):
+    respond(survey, answers={1: 2})
+    client.force_login(researcher)
+    page = client.get(reverse("research:results", args=[survey.slug])).content.decode()
+    assert "wide_rounds" not in page and "/feedback/" not in page
