@@ -5,6 +5,8 @@ codebook, the methods report's Rounds section, the bundle and the command."""
 import csv
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from datetime import timedelta
 
@@ -301,3 +303,39 @@ def test_results_page_outside_a_study_offers_no_study_exports(client, researcher
     client.force_login(researcher)
     page = client.get(reverse("research:results", args=[survey.slug])).content.decode()
     assert "wide_rounds" not in page and "/feedback/" not in page
+
+
+def test_an_expert_new_to_the_study_in_round_two_keeps_their_round_two_id(survey, researcher):
+    following = round_two(survey, researcher, respondents=3, panel="invited")
+    absent = Invitation.objects.get(survey=following, expert__email="absent@example.org")
+    response = answer_round(absent, {1: -1})
+    rows = table(registry.export_bytes(key="wide_rounds", survey=following))
+    mine = [r for r in rows if r["respondent"] == response.pseudonym]
+    assert len(rows) == 4 and len(mine) == 1
+    assert (mine[0]["round"], mine[0]["S1_r1"], mine[0]["S1_r2"]) == ("2", "", "-1")
+    long = table(registry.export_bytes(key="long", survey=following))
+    assert [
+        (r["round"], r["response_id"]) for r in long if r["respondent"] == response.pseudonym
+    ] == [("2", response.pseudonym)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bundle_script_of_round_two_recomputes_its_statement_table(
+    client, researcher, study, settings, tmp_path
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    client.force_login(researcher)
+    client.get(reverse("research:results", args=[study.slug]))
+    response = client.get(reverse("research:results_bundle", args=[study.slug]))
+    zipfile.ZipFile(io.BytesIO(response.content)).extractall(tmp_path)
+    folder = tmp_path / study.slug
+    subprocess.run(
+        [sys.executable, "replicate.py", "data/responses-wide.csv", "replicated.csv"],
+        cwd=folder, check=True, capture_output=True,
+    )  # fmt: skip
+    replicated = {r["statement"]: r for r in table((folder / "replicated.csv").read_bytes())}
+    expected = {r["statement"]: r for r in table((folder / "snapshot/statements.csv").read_bytes())}
+    assert set(replicated) == set(expected) and len(expected) == 50
+    for number in ("1", "2"):
+        assert float(replicated[number]["n"]) == float(expected[number]["n"]) == 4
+        assert float(replicated[number]["mean"]) == pytest.approx(float(expected[number]["mean"]))
