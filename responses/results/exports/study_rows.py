@@ -55,15 +55,17 @@ def _background(person: dict, round_number: int, numbers: dict, names: list) -> 
     return row
 
 
-def _shown(response_ids: list) -> list:
-    return list(
-        FeedbackShown.objects.filter(response_id__in=response_ids)
+def _shown(survey, people: dict) -> list:
+    # By the round, not by a list of ids: a large panel's ids would pass SQLite's limit.
+    rows = (
+        FeedbackShown.objects.filter(response__invitation__survey=survey)
         .order_by("response_id", "statement__number", "shown_at", "pk")
         .values_list(
             "response_id", "statement_id", "statement__number", "shown_at", "previous_value",
             "distribution", "reason_ids",
         )
     )  # fmt: skip
+    return [row for row in rows if row[0] in people]
 
 
 def feedback_rows(survey, *, anonymous: bool = True, include_test: bool = False):
@@ -82,8 +84,8 @@ def feedback_rows(survey, *, anonymous: bool = True, include_test: bool = False)
                 survey_round, include_test=include_test, comments=False
             )
         }
-        rows = _shown(list(people))
-        answers = _answers(people)
+        rows = _shown(survey_round, people)
+        answers = _answers(survey_round)
         texts = _reason_texts(rows)
         for response, statement, number, shown_at, previous, shown, reasons in rows:
             value, answered = answers.get((response, statement), (None, None))
@@ -96,12 +98,12 @@ def feedback_rows(survey, *, anonymous: bool = True, include_test: bool = False)
             )
 
 
-def _answers(people: dict) -> dict:
+def _answers(survey) -> dict:
     return {
         (response, statement): (value, at)
-        for response, statement, value, at in Answer.objects.filter(
-            response_id__in=list(people)
-        ).values_list("response_id", "statement_id", "value", "updated_at")
+        for response, statement, value, at in Answer.objects.filter(survey=survey).values_list(
+            "response_id", "statement_id", "value", "updated_at"
+        )
     }
 
 
