@@ -7,6 +7,7 @@ ACCORD reporting items. Plain data; exports/methods_text.py and the templates fo
 from ..choices import SECTOR_GROUPS
 from ..models import Survey
 from . import analysis, methods, selectors, suppression
+from .exports import study
 from .selectors import dispositions
 
 SECTOR_LABELS = dict([*SECTOR_GROUPS, ("", "Not assigned")])
@@ -40,6 +41,13 @@ CREDES = [
     ("Discussion of limitations (non-response)", "early-late"),
     ("Adequacy of conclusions", None),
     ("Publication and dissemination", None),
+]
+# Asked of a Delphi study only, answered by the Rounds section.
+CREDES_ROUNDS = [
+    ("Number of rounds, the panel and the statements of each", "rounds"),
+    ("Information given to the experts between rounds (feedback)", "rounds"),
+    ("Response rate of each round", "rounds"),
+    ("Stopping rule: consensus or stability", "rounds"),
 ]
 ACCORD = [
     ("Participants: selection, recruitment and number invited", "sample"),
@@ -135,6 +143,17 @@ def consensus_text(rule: dict) -> str:
     return f"Consensus: {text}."
 
 
+def rounds_report(survey: Survey) -> list[dict]:
+    """Each round of the survey's Delphi study from its records (empty outside a study)."""
+    rounds = study.rounds_of(survey)
+    if len(rounds) == 1:
+        return []
+    described = [study.round_description(r) for r in rounds]
+    for row in described:
+        row["consensus"] = consensus_text(row["rule"])
+    return described
+
+
 def methods_report(*, survey: Survey) -> dict:
     rows = dispositions.cases(survey=survey)
     overall, by_sector = _dispositions(survey, rows)
@@ -168,6 +187,8 @@ def methods_report(*, survey: Survey) -> dict:
         "deviations": list(survey.deviations.order_by("created_at")),
         "missing": MISSING_DATA,
         "statistics": STATISTICS,
-        "credes": CREDES,
+        "rounds": (rounds := rounds_report(survey)),
+        "stopping": study.stopping_text(study.rounds_of(survey)) if rounds else "",
+        "credes": CREDES + (CREDES_ROUNDS if rounds else []),
         "accord": ACCORD,
     }

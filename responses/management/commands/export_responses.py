@@ -9,7 +9,10 @@ from responses.results.exports import registry
 class Command(BaseCommand):
     help = (
         "Export the submitted responses: wide CSV (default) or XLSX, long CSV or XLSX, the "
-        "comments, or labelled SPSS (sav) and Stata (dta) files. Anonymous: each respondent "
+        "comments, or labelled SPSS (sav) and Stata (dta) files. For a Delphi study (any of "
+        "its rounds): long holds every round's rows with their round; wide_rounds (and "
+        "wide_rounds-sav, wide_rounds-dta) a row per expert and S<n>_r<k> columns; feedback "
+        "what each expert saw and the answer after it. Anonymous: each respondent "
         "is their stored pseudonym, no names or emails; formulas neutralised. Test responses "
         "are left out unless --include-test."
     )

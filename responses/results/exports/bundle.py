@@ -1,7 +1,9 @@
 """The replication bundle: one zip of everything a reader needs to check the results.
 
 - data/: every export in the registry (exports/registry.py), by key, so a format added
-  there (SPSS, Stata, a codebook) is in the bundle too;
+  there (SPSS, Stata, a codebook) is in the bundle too; in a Delphi study that is every
+  round's data (the long file, the wide file across rounds) and the feedback each expert
+  saw, while responses-wide.csv stays the bundle's own round, which replicate.py reads;
 - instrument/: the statements as shown, with each wording's version (a hash of its text and
   the time it last changed), per language;
 - snapshot/: the per-statement table (CSV, as `compute_results` writes it) and the whole

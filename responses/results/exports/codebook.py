@@ -6,7 +6,7 @@ showed (`qstn/qstnLit`, with `xml:lang`), and a `catgry` for every code, -88 "I 
 and blank "not answered" marked missing. Both read one description (`codebook_data`)."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
@@ -15,13 +15,24 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from ...models import Invitation, Response
+from . import study as delphi
 from .respondents import iso_utc
-from .variables import CATEGORY, CODE, FLAG, NOT_ANSWERED, Variable, wide_variables
+from .variables import (
+    CATEGORY,
+    CODE,
+    FLAG,
+    NOT_ANSWERED,
+    ROUND,
+    Variable,
+    study_variables,
+    wide_variables,
+)
 
 DDI_NAMESPACE = "ddi:codebook:2_5"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 WIDE_FILE = "responses-wide"
-INTERVALS = {CODE: "discrete", FLAG: "discrete", CATEGORY: "discrete"}
+WIDE_ROUNDS_FILE = "responses-wide-rounds"
+INTERVALS = {CODE: "discrete", FLAG: "discrete", CATEGORY: "discrete", ROUND: "discrete"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,11 @@ class Codebook:
     started: datetime | None
     ended: datetime | None
     produced: datetime
+    # A Delphi study: each round's description (study.round_description), the stopping
+    # rule, and the columns the wide file across rounds adds (file F2); empty outside one.
+    rounds: list[dict] = field(default_factory=list)
+    stopping: str = ""
+    study_variables: list[Variable] = field(default_factory=list)
 
     @property
     def response_rate(self) -> float | None:
@@ -58,6 +74,8 @@ def codebook_data(survey, *, include_test: bool = False) -> Codebook:
         responses = responses.filter(invitation__is_test=False)
         invitations = invitations.filter(is_test=False)
     span = responses.aggregate(first=Min("consented_at"), last=Max("submitted_at"))
+    rounds = delphi.rounds_of(survey)
+    in_study = len(rounds) > 1
     return Codebook(
         survey=survey,
         variables=wide_variables(survey),
@@ -66,7 +84,17 @@ def codebook_data(survey, *, include_test: bool = False) -> Codebook:
         started=survey.opens_at or span["first"],
         ended=survey.closed_at or span["last"],
         produced=timezone.now(),
+        rounds=[delphi.round_description(r, include_test=include_test) for r in rounds]
+        if in_study
+        else [],
+        stopping=delphi.stopping_text(rounds) if in_study else "",
+        study_variables=_added_across_rounds(rounds) if in_study else [],
     )
+
+
+def _added_across_rounds(rounds: list) -> list[Variable]:
+    """The columns of the wide file across rounds that the round's wide file lacks."""
+    return [v for v in study_variables(rounds) if v.name == "round" or v.kind == CODE]
 
 
 def categories(variable: Variable) -> list[tuple[str, str, bool]]:
@@ -101,6 +129,13 @@ def _study(root, book: Codebook) -> None:
     for event, moment in (("start", book.started), ("end", book.ended)):
         if moment is not None:
             _sub(summary, "collDate", iso_utc(moment), event=event, date=iso_utc(moment))
+    for described in book.rounds:
+        for event in ("start", "end"):
+            moment = described["started" if event == "start" else "ended"]
+            if moment is not None:
+                cycle = f"Round {described['number']}"
+                _sub(summary, "collDate", iso_utc(moment), event=event, date=iso_utc(moment),
+                     cycle=cycle)  # fmt: skip
     _sub(summary, "anlyUnit", "Individual experts")
     method = _sub(study, "method")
     collection = _sub(method, "dataColl")
@@ -111,6 +146,10 @@ def _study(root, book: Codebook) -> None:
     _sub(_sub(method, "anlyInfo"), "respRate", f"{book.responded} of {book.invited}{rate}.")
     for note in consensus_notes(survey):
         _sub(study, "notes", note)
+    for described in book.rounds:
+        _sub(study, "notes", delphi.round_note(described), type="round")
+    if book.stopping:
+        _sub(study, "notes", book.stopping, type="stopping")
 
 
 def consensus_notes(survey) -> list[str]:
@@ -130,8 +169,8 @@ def consensus_notes(survey) -> list[str]:
     return notes
 
 
-def _variable(parent, variable: Variable, index: int) -> None:
-    attributes = {"ID": f"V{index}", "name": variable.name, "files": "F1"}
+def _variable(parent, variable: Variable, index: int, files: str = "F1") -> None:
+    attributes = {"ID": f"V{index}", "name": variable.name, "files": files}
     if variable.kind in INTERVALS:
         attributes["intrvl"] = INTERVALS[variable.kind]
     var = _sub(parent, "var", **attributes)
@@ -158,10 +197,23 @@ def ddi_element(book: Codebook) -> ET.Element:
     dimensions = _sub(text, "dimensns")
     _sub(dimensions, "caseQnty", book.responded)
     _sub(dimensions, "varQnty", len(book.variables))
+    if book.study_variables:
+        _study_file(root, book)
     data = _sub(root, "dataDscr")
+    # In a study, the respondent's columns are in the wide file across rounds (F2) too.
+    shared = "F1 F2" if book.study_variables else "F1"
     for index, variable in enumerate(book.variables, start=1):
-        _variable(data, variable, index)
+        _variable(data, variable, index, shared if variable.kind != CODE else "F1")
+    for index, variable in enumerate(book.study_variables, start=len(book.variables) + 1):
+        _variable(data, variable, index, "F2")
     return root
+
+
+def _study_file(root, book: Codebook) -> None:
+    files = _sub(root, "fileDscr", ID="F2")
+    text = _sub(files, "fileTxt")
+    _sub(text, "fileName", f"{book.survey.slug}-{WIDE_ROUNDS_FILE}.csv")
+    _sub(text, "fileCont", "One row per expert of the Delphi study, every round's answers.")
 
 
 def ddi_bytes(survey, *, include_test: bool = False) -> bytes:
@@ -172,7 +224,10 @@ def ddi_bytes(survey, *, include_test: bool = False) -> bytes:
 
 def html_bytes(survey, *, include_test: bool = False) -> bytes:
     book = codebook_data(survey, include_test=include_test)
-    rows = [(variable, categories(variable)) for variable in book.variables]
+    variables = book.variables + book.study_variables
+    rows = [(variable, categories(variable)) for variable in variables]
     context = {"book": book, "survey": survey, "rows": rows, "wide_file": WIDE_FILE}
     context["notes"] = consensus_notes(survey)
+    context["round_notes"] = [delphi.round_note(described) for described in book.rounds]
+    context["wide_rounds_file"] = WIDE_ROUNDS_FILE
     return render_to_string("research/results/codebook.html", context).encode("utf-8")

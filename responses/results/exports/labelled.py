@@ -12,13 +12,24 @@ from pathlib import Path
 
 from ...choices import DONT_KNOW
 from .respondents import responses_wide_rows
-from .variables import CODE, FLAG, NUMBER, TIME, Variable, survey_statements, wide_variables
+from .variables import (
+    CODE,
+    FLAG,
+    NUMBER,
+    ROUND,
+    TIME,
+    Variable,
+    study_variables,
+    survey_statements,
+    wide_variables,
+)
 
 SAV, DTA = "sav", "dta"
 # Stata's extended missing value for "I don't know".
 STATA_DONT_KNOW = "a"
 STATA_LABEL_LIMIT = 80
-MEASURES = {CODE: "ordinal", FLAG: "nominal", NUMBER: "scale"}
+MEASURES = {CODE: "ordinal", FLAG: "nominal", NUMBER: "scale", ROUND: "ordinal"}
+LABELLED = (CODE, FLAG, ROUND)
 
 
 def _columns(rows, width: int) -> list[list]:
@@ -36,7 +47,7 @@ def _series(variable: Variable, values: list, fmt: str):
     if variable.kind == TIME:
         moments = pd.to_datetime(pd.Series(values, dtype=object).replace("", None), utc=True)
         return moments.dt.tz_localize(None)
-    if variable.kind not in (CODE, FLAG, NUMBER):
+    if variable.kind not in (*LABELLED, NUMBER):
         return pd.Series(values, dtype=object)
     numbers = pd.Series([np.nan if value == "" else value for value in values], dtype="float64")
     if fmt == DTA and variable.kind == CODE:
@@ -44,26 +55,36 @@ def _series(variable: Variable, values: list, fmt: str):
     return numbers
 
 
-def wide_frame(survey, *, fmt: str = SAV, include_test: bool = False):
-    """(DataFrame, variables) of the wide file, built column by column from the streamed rows
-    (no model instances: a few numbers per answer)."""
+def wide_frame(survey, *, fmt: str = SAV, include_test: bool = False, study: bool = False):
+    """(DataFrame, variables) of the wide file (with `study`, the wide file across the
+    study's rounds), built column by column from the streamed rows (no model instances: a
+    few numbers per answer)."""
+    if study:
+        from .study import rounds_of
+        from .study_rows import responses_wide_rounds_rows
+
+        variables = study_variables(rounds_of(survey))
+        rows = responses_wide_rounds_rows(survey, include_test=include_test)
+    else:
+        variables = wide_variables(survey, statements=survey_statements(survey))
+        rows = responses_wide_rows(survey, include_test=include_test)
+    return _frame(variables, rows, fmt), variables
+
+
+def _frame(variables: list[Variable], rows, fmt: str):
     import pandas as pd
 
-    statements = survey_statements(survey)
-    variables = wide_variables(survey, statements=statements)
-    rows = responses_wide_rows(survey, include_test=include_test)
     names = next(rows)
     columns = _columns(rows, len(names))
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {v.name: _series(v, values, fmt) for v, values in zip(variables, columns, strict=True)}
     )
-    return frame, variables
 
 
 def _value_labels(variables: list[Variable], fmt: str) -> dict:
     labels = {}
     for variable in variables:
-        if variable.kind not in (CODE, FLAG):
+        if variable.kind not in LABELLED:
             continue
         codes = {}
         for value, label in variable.codes:
@@ -73,11 +94,14 @@ def _value_labels(variables: list[Variable], fmt: str) -> dict:
     return labels
 
 
-def labelled_write(survey, *, path: Path, fmt: str, include_test: bool = False) -> None:
-    """Write the survey's wide file as SPSS (`fmt` "sav") or Stata ("dta") to `path`."""
+def labelled_write(
+    survey, *, path: Path, fmt: str, include_test: bool = False, study: bool = False
+) -> None:
+    """Write the survey's wide file (with `study`, across the rounds) as SPSS (`fmt` "sav")
+    or Stata ("dta") to `path`."""
     import pyreadstat
 
-    frame, variables = wide_frame(survey, fmt=fmt, include_test=include_test)
+    frame, variables = wide_frame(survey, fmt=fmt, include_test=include_test, study=study)
     labels = {variable.name: variable.label for variable in variables}
     value_labels = _value_labels(variables, fmt)
     title = survey.title[:STATA_LABEL_LIMIT]
@@ -103,10 +127,10 @@ def labelled_write(survey, *, path: Path, fmt: str, include_test: bool = False) 
     )
 
 
-def _bytes(survey, fmt: str, include_test: bool) -> bytes:
+def _bytes(survey, fmt: str, include_test: bool, study: bool = False) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"export.{fmt}"
-        labelled_write(survey, path=path, fmt=fmt, include_test=include_test)
+        labelled_write(survey, path=path, fmt=fmt, include_test=include_test, study=study)
         return path.read_bytes()
 
 
@@ -116,3 +140,11 @@ def sav_bytes(survey, *, include_test: bool = False) -> bytes:
 
 def dta_bytes(survey, *, include_test: bool = False) -> bytes:
     return _bytes(survey, DTA, include_test)
+
+
+def study_sav_bytes(survey, *, include_test: bool = False) -> bytes:
+    return _bytes(survey, SAV, include_test, study=True)
+
+
+def study_dta_bytes(survey, *, include_test: bool = False) -> bytes:
+    return _bytes(survey, DTA, include_test, study=True)

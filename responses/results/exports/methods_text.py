@@ -313,6 +313,11 @@ def methods_sections(report: dict) -> list[dict]:
             _statistics,
         )
     ]
+    from .rounds_text import rounds_section  # it builds on this module's helpers
+
+    rounds = rounds_section(report)
+    if rounds is not None:
+        sections.insert(1, rounds)
     headings = {section["id"]: section["heading"] for section in sections}
     return sections + [_reporting(report, headings)]
 

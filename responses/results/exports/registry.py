@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from ..groupings import GROUPINGS
-from . import codebook, group_rows, labelled, respondents, rows, writers
+from . import codebook, group_rows, labelled, respondents, rows, study_rows, writers
 
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -105,6 +105,23 @@ EXPORTERS = {
         Exporter(
             "dta", "Responses, wide, Stata (labelled)", "responses.dta", DTA, False,
             _whole(labelled.dta_bytes),
+        ),
+        # A Delphi study across its rounds (outside a study, the one round).
+        Exporter(
+            "wide_rounds", "Responses across rounds, wide (S{n}_r{k}), CSV",
+            "responses-wide-rounds.csv", CSV, False, _csv(study_rows.responses_wide_rounds_rows),
+        ),
+        Exporter(
+            "wide_rounds-sav", "Responses across rounds, wide, SPSS (labelled)",
+            "responses-wide-rounds.sav", SAV, False, _whole(labelled.study_sav_bytes),
+        ),
+        Exporter(
+            "wide_rounds-dta", "Responses across rounds, wide, Stata (labelled)",
+            "responses-wide-rounds.dta", DTA, False, _whole(labelled.study_dta_bytes),
+        ),
+        Exporter(
+            "feedback", "Feedback each expert saw, and the answer after it, CSV",
+            "feedback.csv", CSV, False, _csv(study_rows.feedback_rows),
         ),
         Exporter(
             "codebook", "Codebook, DDI-Codebook 2.5 XML", "codebook.xml", XML, False,

@@ -23,18 +23,22 @@ from django.db import connection, transaction
 
 from ...models import Answer, Expert, Invitation, Response
 from ..group_keys import stated_sector
-from .variables import STATED_COLUMNS, background_variables, survey_statements, wide_variables
+from .study import rounds_of, study_ids
+from .variables import (
+    STATED_COLUMNS,
+    background_variables,
+    iso_utc,
+    survey_statements,
+    wide_variables,
+)
 
 WIDE_FIXED = ["respondent", "sector", "gender"]
 WIDE_TAIL = ["open_answer", "order_shown"]
+LONG_ROUND = ["round", "response_id"]
 LONG_STATEMENT = ["statement", "value", "comment"]
 COMMENT_COLUMNS = ["respondent", "statement", "comment"]
 _STATED_CODES = [column.removeprefix("sector_") for column in STATED_COLUMNS]
 _CHUNK = 1000  # rows per fetch: a few MB of Python objects at a time
-
-
-def iso_utc(moment) -> str:
-    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _respondents_sql(survey_id: int, include_test: bool) -> tuple[str, list]:
@@ -131,6 +135,7 @@ def _person(row) -> dict:
     consented, started, submitted = (_time(value) for value in row[7:10])
     sectors = _json(row[4]) or []
     person = {
+        "response": row[0],
         "respondent": row[1],
         "test": int(bool(row[2])),
         "language": row[3],
@@ -173,27 +178,36 @@ def responses_wide_rows(survey, *, anonymous: bool = True, include_test: bool = 
 
 
 def long_header() -> list[str]:
-    return [variable.name for variable in background_variables()] + LONG_STATEMENT
+    return [variable.name for variable in background_variables()] + LONG_ROUND + LONG_STATEMENT
 
 
 def responses_long_rows(survey, *, anonymous: bool = True, include_test: bool = False):
-    """A row per answer or comment (an answer cleared but commented has a blank value)."""
+    """A row per answer or comment (an answer cleared but commented has a blank value). In
+    a Delphi study, every round's rows, round by round: `respondent` is the study-wide id,
+    `response_id` the round's own pseudonym (outside a study, both the pseudonym)."""
     header = long_header()
     yield header
-    names = header[: -len(LONG_STATEMENT)]
-    numbered = _numbered(survey)
-    for person, answers in respondent_records(survey, include_test=include_test):
-        fixed = [person[name] for name in names]
-        for pk, number in numbered:
-            value, comment = answers.get(pk, (None, ""))
-            if value is not None or comment:
-                yield fixed + [number, "" if value is None else value, comment]
+    names = header[1 : -len(LONG_ROUND + LONG_STATEMENT)]
+    rounds = rounds_of(survey)
+    ids = study_ids(rounds) if len(rounds) > 1 else {}
+    for round_survey in rounds:
+        numbered = _numbered(round_survey)
+        records = respondent_records(round_survey, include_test=include_test)
+        for person, answers in records:
+            own = person["respondent"]
+            fixed = [ids.get(person["response"], own), *(person[name] for name in names)]
+            fixed += [round_survey.round_number, own]
+            for pk, number in numbered:
+                value, comment = answers.get(pk, (None, ""))
+                if value is not None or comment:
+                    yield fixed + [number, "" if value is None else value, comment]
 
 
 def long_row_count(survey, *, include_test: bool = False) -> int:
-    """The long file's rows: answers with a value or a comment, of the exported responses."""
+    """The long file's rows: answers with a value or a comment, of the exported responses
+    of every round of the study."""
     answers = Answer.objects.filter(
-        survey=survey,
+        survey__in=rounds_of(survey),
         response__submitted_at__isnull=False,
         response__withdrawn_at__isnull=True,
     ).exclude(value__isnull=True, comment="")

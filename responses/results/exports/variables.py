@@ -3,7 +3,8 @@ order, each with its label, its kind, its codes and, for a statement, the exact 
 language showed. The rows (rows.py), the XLSX "Variables" sheet, the SPSS and Stata files
 (labelled.py) and the codebook (codebook.py) all read this one list."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC
 
 from statements.models import StatementTranslation
 
@@ -11,8 +12,8 @@ from ...choices import DONT_KNOW, GENDERS, SCALE, SECTOR_GROUPS, STATED_SECTORS
 from ..group_keys import STATED_COLLAPSE
 
 # Kinds: how a column's values are written and read.
-ID, CODE, FLAG, CATEGORY, TIME, NUMBER, TEXT = (
-    "id", "code", "flag", "category", "time", "number", "text"
+ID, CODE, FLAG, CATEGORY, TIME, NUMBER, TEXT, ROUND = (
+    "id", "code", "flag", "category", "time", "number", "text", "round"
 )  # fmt: skip
 NOT_ANSWERED = "Not answered (blank)"
 FLAG_CODES = ((0, "No"), (1, "Yes"))
@@ -31,6 +32,10 @@ class Variable:
     question: dict = field(default_factory=dict)
     # The missing-value codes among `codes` (-88 "I don't know").
     missing: tuple = ()
+
+
+def iso_utc(moment) -> str:
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def background_variables() -> list[Variable]:
@@ -101,3 +106,33 @@ def wide_variables(survey, *, anonymous: bool = True, statements=None) -> list[V
     if not anonymous:
         identity = [Variable("name", "Name", TEXT), Variable("email", "Email", TEXT)]
     return background_variables() + answers + tail + identity
+
+
+def round_variable(rounds: int, label: str = "Round of the Delphi study (1 outside a study)"):
+    """The `round` column: numbered rounds, each code labelled; never blank."""
+    codes = tuple((number, f"Round {number}") for number in range(1, rounds + 1))
+    return Variable("round", label, ROUND, codes)
+
+
+def study_variables(rounds: list, *, anonymous: bool = True) -> list[Variable]:
+    """Every column of the wide file across rounds: the first round's wide columns but its
+    answers, the round the background comes from, then S{n}_r{k} for each statement asked in
+    round k, labelled with the round."""
+    first = wide_variables(rounds[0], anonymous=anonymous)
+    background = [v for v in first if v.kind != CODE]
+    split = len(background_variables())
+    head, tail = background[:split], background[split:]
+    label = "Round of the expert's first response in the study (the background columns' round)"
+    answers = []
+    for survey in rounds:
+        for variable in wide_variables(survey):
+            if variable.kind == CODE:
+                number, title = variable.label.split(". ", 1)
+                answers.append(
+                    replace(
+                        variable,
+                        name=f"{variable.name}_r{survey.round_number}",
+                        label=f"{number}, round {survey.round_number}: {title}",
+                    )
+                )
+    return head + [round_variable(len(rounds), label)] + answers + tail
