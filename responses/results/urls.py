@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import views, views_rounds
+from . import views
+from .views import rounds as views_rounds
 
 urlpatterns = [
     path("<slug:slug>/results/", views.results, name="results"),

@@ -1,5 +1,8 @@
 """Helpers shared by the browser tests."""
 
+import os
+from pathlib import Path
+
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
@@ -7,6 +10,15 @@ AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
     "resultTypes": ["violations"],
 }
+
+
+def screenshot(page, name: str) -> None:
+    """With SHOTS=<folder> set, save the page there (full page): for looking at new pages as
+    their users will. Without it, nothing."""
+    folder = os.environ.get("SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def axe_violations(page) -> list[str]:

@@ -2,8 +2,6 @@
 axe-core finds nothing against WCAG 2.2 AA, no page scrolls sideways, statements reorder by
 keyboard, and Open, Close and Reopen are confirmed in a dialog (or on a page without script)."""
 
-from pathlib import Path
-
 import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
@@ -13,12 +11,11 @@ from responses.fieldwork.services import lifecycle
 from responses.models import Section, Survey
 from tests.factories import research_url as url
 
-from .pages import BrowserLog, assert_no_axe_violations
+from .pages import BrowserLog, assert_no_axe_violations, screenshot
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = [1366, 390]
-SHOTS = Path("/work/shots/editor")
 
 
 @pytest.fixture
@@ -38,10 +35,7 @@ def signed_in(new_context, live_server, client, researcher):
 
 
 def check(page, name: str, width: int) -> None:
-    if SHOTS.parent.is_dir():
-        SHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-        page.screenshot(path=str(SHOTS / f"{name}-{width}-top.png"))
+    screenshot(page, f"{name}-{width}")
     assert_no_axe_violations(page)
     wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert wide <= 0, f"{name} scrolls sideways by {wide} px at {width} px"

@@ -11,11 +11,10 @@ from responses.respondent.selectors import page_of_statement
 from statements.models import Statement
 from tests.factories import round_two
 
-from .pages import BrowserLog, open_and_consent
+from .pages import BrowserLog, open_and_consent, screenshot
 from .pages import axe_violations as violations
 
 pytestmark = pytest.mark.browser
-SHOTS = "/work/shots/feedback"
 
 
 @pytest.mark.parametrize("width", [1366, 390])
@@ -42,7 +41,7 @@ def test_round_two_page_accessible_and_revised_with_a_reason(
     expect(item.locator(".fb-prompt")).to_have_text("")
     expect(item.locator(".save-status")).to_have_text("Saved")
     item.scroll_into_view_if_needed()
-    page.screenshot(path=f"{SHOTS}/round2-{width}.png", full_page=True)
+    screenshot(page, f"round2-{width}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert violations(page) == []
     assert log.csp_violations == []

@@ -2,16 +2,13 @@
 preview, the test mode, the respondent page and the comments view, in Debian's chromium.
 With SHOTS=<folder> set, each page is also saved there as a screenshot at both widths."""
 
-import os
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from responses.fieldwork.services.experts import invitation_create
 from responses.models import Invitation
-from tests.browser.pages import BrowserLog, assert_no_axe_violations, open_and_consent
+from tests.browser.pages import BrowserLog, assert_no_axe_violations, open_and_consent, screenshot
 from tests.factories import research_url as url
 from tests.factories import walk_through
 
@@ -26,10 +23,7 @@ def check_widths(page, name: str) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         assert_no_axe_violations(page)
-        if os.environ.get("SHOTS"):
-            folder = Path(os.environ["SHOTS"])
-            folder.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
+        screenshot(page, f"{name}-{width}")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{name} scrolls sideways by {overflow} px at {width} px"
 

@@ -1,19 +1,16 @@
 """axe-core on the Delphi rounds' researcher pages, at 1366 and 390 px: the "Start round 2"
 dialog, the feedback to experts and the reasons shown; no horizontal scroll on a phone."""
 
-from pathlib import Path
-
 import pytest
 
 from responses.fieldwork.services import lifecycle
 from responses.models import Survey
-from tests.browser.pages import assert_no_axe_violations
+from tests.browser.pages import assert_no_axe_violations, screenshot
 from tests.factories import research_url as url
 from tests.factories import respond
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/work/shots/roundsui")
 WIDTHS = (1366, 390)
 
 
@@ -33,9 +30,7 @@ def closed_round(survey, researcher):
 def _check(page, name: str, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert_no_axe_violations(page)
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    screenshot(page, f"{name}-{width}")
 
 
 @pytest.mark.parametrize("width", WIDTHS)

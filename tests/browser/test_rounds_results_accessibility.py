@@ -1,18 +1,15 @@
 """axe-core on the results across Delphi rounds, at a desktop and a phone's width."""
 
-from pathlib import Path
-
 import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
 from responses.models import Invitation
-from tests.browser.pages import assert_no_axe_violations
+from tests.browser.pages import assert_no_axe_violations, screenshot
 from tests.factories import round_two
 from tests.results.test_rounds_selectors import answer_round
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/work/shots/crossround")
 
 
 @pytest.fixture
@@ -42,6 +39,5 @@ def test_axe_finds_nothing_on_the_rounds_page(
     for index in range(charts.count()):
         assert charts.nth(index).evaluate("img => img.complete && img.naturalWidth > 0")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"rounds-{width}.png"), full_page=True)
+    screenshot(page, f"rounds-{width}")
     assert_no_axe_violations(page)

@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ..access import no_store, research_survey_view
-from ..broker import BrokerUnavailable
-from . import charts, selectors
-from .consensus_rules import rule_label
-from .exports import registry, writers
-from .forms import ConsensusRuleForm
-from .services import consensus, snapshots
+from ...access import no_store, research_survey_view
+from ...broker import BrokerUnavailable
+from .. import charts, selectors
+from ..consensus_rules import rule_label
+from ..exports import registry, writers
+from ..forms import ConsensusRuleForm
+from ..services import consensus, snapshots
 
 MESSAGE_RECOMPUTE_LATER = (
     "The recompute is saved, but the task queue is unreachable just now: it starts when the "
@@ -227,8 +227,8 @@ def comments_export(request, survey, fmt: str):
 
 def _methods(survey) -> tuple[list[dict], bytes, bytes]:
     # pandas and scipy load with the report, not with the URLconf (a command starts light).
-    from . import methods_report
-    from .exports import methods_text
+    from .. import methods_report
+    from ..exports import methods_text
 
     sections = methods_text.methods_sections(methods_report.methods_report(survey=survey))
     html = render_to_string(
@@ -274,7 +274,7 @@ def results_bundle(request, survey):
     if snapshot is None:
         raise Http404("No results computed yet")
     _, markdown, html = _methods(survey)
-    from .exports import bundle  # pandas and scipy load with it, not with the URLconf
+    from ..exports import bundle  # pandas and scipy load with it, not with the URLconf
 
     body = bundle.bundle_bytes(
         survey=survey, snapshot=snapshot, methods_md=markdown, methods_html=html
@@ -287,7 +287,7 @@ def results_bundle(request, survey):
 @no_store
 def results_statement(request, survey, number: int):
     snapshot = snapshots.snapshot_current(survey=survey)
-    from . import pages  # pandas and scipy load with it, not with the URLconf
+    from .. import pages  # pandas and scipy load with it, not with the URLconf
 
     page = pages.statement_page(snapshot.tables, number) if snapshot else None
     if page is None:

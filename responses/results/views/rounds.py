@@ -4,11 +4,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from ..access import no_store, research_survey_view
+from ...access import no_store, research_survey_view
 
 
 def _report(survey) -> dict:
-    from . import rounds_report  # pandas and scipy load with it, not with the URLconf
+    from .. import rounds_report  # pandas and scipy load with it, not with the URLconf
 
     return rounds_report.rounds_report(survey=survey)
 
@@ -17,7 +17,7 @@ def _report(survey) -> dict:
 @research_survey_view
 @no_store
 def results_rounds(request, survey):
-    from .charts import rounds as round_charts
+    from ..charts import rounds as round_charts
 
     report = _report(survey)
     charts = round_charts.round_charts(report) if len(report["rounds"]) > 1 else []
@@ -29,8 +29,8 @@ def results_rounds(request, survey):
 @research_survey_view
 @no_store
 def results_rounds_chart(request, survey, name: str):
-    from .charts import rounds as round_charts
-    from .charts import svg
+    from ..charts import rounds as round_charts
+    from ..charts import svg
 
     report = _report(survey)
     chart = next((c for c in round_charts.round_charts(report) if c.name == name), None)
