@@ -1,6 +1,7 @@
 """Reads and page across Delphi rounds, on a real two-round study (factories.round_two)."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from responses.fieldwork.services.lifecycle import survey_create
@@ -138,3 +139,23 @@ def test_results_page_links_across_rounds_only_within_a_study(study, survey, cli
         assert link in client.get(reverse("research:results", args=[round_.slug])).content
     single = survey_create(slug="single", title="Single", owner=researcher)
     assert link not in client.get(reverse("research:results", args=[single.slug])).content
+
+
+def test_rounds_report_is_reused_until_a_round_changes(study, survey, client, researcher):
+    """The page and its charts read one stored report; a new submission makes a new one."""
+    client.force_login(researcher)
+    page = reverse("research:results_rounds", args=[study.slug])
+    client.get(page)
+    state = selectors.study_state(survey=study)
+    assert cache.get(f"results.rounds-report:{state}") is not None
+    fifth = Invitation.objects.filter(survey=study, response__isnull=True).order_by("pk").first()
+    answer_round(fifth, {1: -2, 2: 2})
+    assert selectors.study_state(survey=study) != state
+    body = client.get(page).content.decode()
+    assert (
+        cache.get(f"results.rounds-report:{selectors.study_state(survey=study)}")["rounds"][1][
+            "respondents"
+        ]
+        == 5
+    )
+    assert "round" in body.lower()

@@ -5,9 +5,11 @@ statement per round pair: no ORM instances, whatever the panel's size."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 from django.db import connection
+from django.db.models import Count, Max
 
 from ...fieldwork.selectors.rounds import study_rounds
 from ...models import Answer, Expert, Invitation, Response, Survey
@@ -97,3 +99,22 @@ def stayer_answer_counts(*, survey: Survey) -> pd.DataFrame:
         f"GROUP BY 1, 2, 3"
     )
     return _frame(sql, [survey.pk, False], ["stayed", "statement_id", "value", "n"])
+
+
+def study_state(*, survey: Survey) -> str:
+    """A fingerprint of what the analysis across rounds reads: each round's counted responses
+    (how many, the latest submission and withdrawal) and the rules that shape the tables.
+    It changes whenever a figure across the rounds could; one aggregate query per round."""
+    parts = []
+    for round_ in study_rounds(survey):
+        counted = Response.objects.filter(invitation__survey=round_)
+        state = counted.aggregate(
+            submitted=Count("submitted_at"),
+            last=Max("submitted_at"),
+            withdrawn=Count("withdrawn_at"),
+            last_withdrawn=Max("withdrawn_at"),
+        )
+        parts.append(
+            f"{round_.pk}:{sorted(state.items())}:{round_.consensus_rule}:{round_.min_group_size}"
+        )
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()

@@ -1,16 +1,27 @@
 """The results across a Delphi study's rounds: the page and its charts, on any round."""
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ...access import no_store, research_survey_view
 
+REPORT_CACHE_SECONDS = 24 * 3600
+
 
 def _report(survey) -> dict:
+    """The report, computed once for what the rounds hold now: the page and its charts
+    read the same one, and a large study isn't analysed again at every view."""
     from .. import rounds_report  # pandas and scipy load with it, not with the URLconf
+    from ..selectors.rounds import study_state
 
-    return rounds_report.rounds_report(survey=survey)
+    key = f"results.rounds-report:{study_state(survey=survey)}"
+    report = cache.get(key)
+    if report is None:
+        report = rounds_report.rounds_report(survey=survey)
+        cache.set(key, report, timeout=REPORT_CACHE_SECONDS)
+    return report
 
 
 @require_GET
