@@ -339,3 +339,16 @@ def test_bundle_script_of_round_two_recomputes_its_statement_table(
     for number in ("1", "2"):
         assert float(replicated[number]["n"]) == float(expected[number]["n"]) == 4
         assert float(replicated[number]["mean"]) == pytest.approx(float(expected[number]["mean"]))
+
+
+def test_codebook_states_the_pre_registered_stability_stop(survey, researcher):
+    from responses.results.exports.study import stopping_text
+    from responses.results.services.consensus import consensus_rule_set
+
+    rule = {"kind": "agree_pct", "threshold": 75, "stop": "stability", "stability_pct": 10}
+    consensus_rule_set(survey=survey, rule=rule, reason="Pre-registered before round 1")
+    survey.refresh_from_db()
+    text = stopping_text([survey])
+    assert "stability" in text and "at most 10% of the experts" in text
+    survey.consensus_rule = {}
+    assert "No consensus or stopping rule was pre-registered" in stopping_text([survey])

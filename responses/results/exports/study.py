@@ -131,19 +131,28 @@ def round_description(survey, *, include_test: bool = False) -> dict:
 
 
 def stopping_text(rounds: list) -> str:
-    """The stopping rule as far as the records show it: which rounds left settled
-    statements out."""
+    """The stopping rule: the one pre-registered with the first round's consensus rule
+    (consensus, or stability), and which rounds left settled statements out."""
+    rule = rounds[0].consensus_rule or {}
+    if not rule:
+        stop = "No consensus or stopping rule was pre-registered."
+    elif rule.get("stop") == "stability":
+        share = rule.get("stability_pct", 15)
+        stop = (
+            "Pre-registered stopping rule: stability, a statement settles when at most "
+            f"{share}% of the experts who answered two consecutive rounds changed their answer."
+        )
+    else:
+        stop = "Pre-registered stopping rule: consensus, a statement settles when the rule holds."
     leaving = [str(r.round_number) for r in rounds if r.round_statements == "unsettled"]
     if leaving:
-        return (
-            "Stopping: a statement on which the pre-registered consensus rule held was "
-            f"settled and not asked again (round {', '.join(leaving)} asked only the unsettled "
-            f"statements); the study ran {len(rounds)} rounds."
+        asked = (
+            f"Round {', '.join(leaving)} asked only the statements not settled before; the "
+            f"study ran {len(rounds)} rounds."
         )
-    return (
-        f"Stopping: every round asked all the statements; the study ran {len(rounds)} "
-        "rounds. No stopping rule beyond the consensus rule is recorded: state it in the report."
-    )
+    else:
+        asked = f"Every round asked all the statements; the study ran {len(rounds)} rounds."
+    return f"Stopping: {stop} {asked}"
 
 
 def round_note(description: dict) -> str:
