@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from responses.broker import BrokerUnavailable
 from responses.management import survey_from_option
 from responses.models import Job, ResultsSnapshot
-from responses.results.analysis import GROUPINGS
 from responses.results.exports import group_rows, rows, writers
+from responses.results.groupings import GROUPINGS  # not analysis: pandas and scipy load later
 from responses.results.services.snapshots import recompute_job_create
 
 ERROR_BY = "No grouping {by}: choose one of {names}."
