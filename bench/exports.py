@@ -1,6 +1,6 @@
 """Benchmark of the raw-response exports (issue 11, "Speed of the offline jobs").
 
-    .venv/bin/python bench/exports.py [--sizes 10000,100000] [--no-write]
+    .venv/bin/python bench/exports.py [--sizes 10000,100000] [--formats csv,long] [--no-write]
 
 Creates the PostgreSQL database `bench_exports` (dropped first; server from BENCH_POSTGRES,
 default postgres://postgres@127.0.0.1:5432; another name with BENCH_EXPORTS_DB), migrates,
@@ -207,7 +207,7 @@ def download_child(key: str, output: str) -> None:
     print(f"{time.perf_counter() - start:.3f}")
 
 
-def measure(respondents: int, first: bool) -> dict:
+def measure(respondents: int, first: bool, formats: list[str]) -> dict:
     figures = {"respondents": respondents, "seed": seed(respondents)}
     print(f"  seeded {respondents:,} respondents in {figures['seed']:.1f} s", flush=True)
     with tempfile.TemporaryDirectory() as name:
@@ -221,7 +221,7 @@ def measure(respondents: int, first: bool) -> dict:
         print(f"  compute_results: {figures['compute_results'][0]:.2f} s", flush=True)
         figures["copy"] = copy_baseline(folder)
         figures["copy_bytes"] = (folder / "copy.csv").stat().st_size
-        for fmt in FORMATS if first else LARGE_FORMATS:
+        for fmt in [fmt for fmt in (FORMATS if first else LARGE_FORMATS) if fmt in formats]:
             figures[f"command {fmt}"] = command(fmt, folder)
             figures[f"size {fmt}"] = (folder / f"command.{fmt}").stat().st_size
             print(f"  {fmt}: command {figures[f'command {fmt}'][0]:.2f} s", flush=True)
@@ -324,6 +324,9 @@ def write_results(section: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000", help="Panel sizes, comma-separated.")
+    parser.add_argument(
+        "--formats", default=",".join(FORMATS), help="Exports to time (csv is the target's)."
+    )
     parser.add_argument("--no-write", action="store_true", help="Do not update bench/RESULTS.md.")
     parser.add_argument("--keep-db", action="store_true", help="Keep the database at the end.")
     parser.add_argument("--download", help=argparse.SUPPRESS)
@@ -345,7 +348,7 @@ def main() -> None:
         runs = []
         for index, size in enumerate(int(text) for text in args.sizes.split(",")):
             print(f"{size:,} respondents", flush=True)
-            runs.append(measure(size, first=index == 0))
+            runs.append(measure(size, first=index == 0, formats=args.formats.split(",")))
         section = report(runs)
         print(section)
         if not args.no_write:

@@ -48,21 +48,37 @@ def spearman_from_counts(table: np.ndarray) -> tuple[float | None, float | None]
     return rho, float(2 * scipy_stats.t.sf(abs(t), n - 2))
 
 
+def _by_value(position: np.ndarray, value: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Positions shown (ascending, those present) × SCALE: the summed counts. A pivot table
+    in numpy: pandas' pivot_table per statement cost about 20 ms each."""
+    positions, row = np.unique(position, return_inverse=True)
+    table = np.zeros((len(positions), len(SCALE)))
+    np.add.at(table, (row, value - SCALE[0]), n)
+    return table
+
+
 def _by_position(counts: pd.DataFrame) -> list[dict]:
+    positions, row = np.unique(counts["position"].to_numpy(), return_inverse=True)
+    value, n = counts["value"].to_numpy(), counts["n"].to_numpy()
+    # Summed in numpy: a pandas groupby per position cost about 4 ms each.
+    shown, dont_know, blank = (np.zeros(len(positions), dtype=np.int64) for _ in range(3))
+    np.add.at(shown, row, n)
+    np.add.at(dont_know, row[value == DONT_KNOW], n[value == DONT_KNOW])
+    np.add.at(blank, row[value == BLANK], n[value == BLANK])
+    on_scale = np.isin(value, SCALE)
+    scale = np.zeros((len(positions), len(SCALE)), dtype=np.int64)
+    np.add.at(scale, (row[on_scale], value[on_scale] - SCALE[0]), n[on_scale])
     rows = []
-    for position, group in counts.groupby("position"):
-        by_value = group.groupby("value")["n"].sum()
-        shown = int(by_value.sum())
-        scale = by_value.reindex(SCALE, fill_value=0)
-        m = int(scale.sum())
-        mean = float((scale * np.array(SCALE)).sum() / m) if m else None
+    for index, position in enumerate(positions):
+        m = int(scale[index].sum())
+        total = int(shown[index])
         rows.append(
             {
                 "position": int(position),
-                "shown": shown,
-                "mean": mean,
-                "dont_know_pct": 100 * int(by_value.get(DONT_KNOW, 0)) / shown,
-                "blank_pct": 100 * int(by_value.get(BLANK, 0)) / shown,
+                "shown": total,
+                "mean": float((scale[index] * np.array(SCALE)).sum() / m) if m else None,
+                "dont_know_pct": 100 * int(dont_know[index]) / total,
+                "blank_pct": 100 * int(blank[index]) / total,
             }
         )
     return rows
@@ -73,14 +89,14 @@ def order_effects(counts: pd.DataFrame, statements: list[dict]) -> dict:
     if counts.empty:
         return {"positions": [], "test": None, "statements": [], "flagged": []}
     scale = counts[counts["value"].isin(SCALE)]
-    table = scale.pivot_table(index="position", columns="value", values="n", aggfunc="sum")
-    table = table.reindex(columns=SCALE, fill_value=0).fillna(0).to_numpy()
-    test = {k: clean(v[0]) for k, v in kruskal_many(table[None, :, :]).items()}
+    ids, position, value, n = (
+        scale[c].to_numpy() for c in ("statement_id", "position", "value", "n")
+    )
+    test = {k: clean(v[0]) for k, v in kruskal_many(_by_value(position, value, n)[None]).items()}
     rows = []
     for statement in statements:
-        own = scale[scale["statement_id"] == statement["id"]]
-        pivot = own.pivot_table(index="position", columns="value", values="n", aggfunc="sum")
-        pivot = pivot.reindex(columns=SCALE, fill_value=0).fillna(0).to_numpy()
+        own = ids == statement["id"]
+        pivot = _by_value(position[own], value[own], n[own])
         rho, p = spearman_from_counts(pivot) if len(pivot) > 1 else (None, None)
         rows.append(
             {"statement": statement["number"], "title": statement["title"], "rho": rho, "p": p}

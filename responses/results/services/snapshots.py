@@ -8,7 +8,9 @@ arrives while it computes sets the mark again and is picked up by the next tick;
 computation fails, the mark is put back.
 """
 
+import importlib
 import logging
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -40,6 +42,17 @@ def count_tables_checked(*, survey: Survey, rebuild: bool = False):
     return selectors.count_tables(survey_id=survey.pk)
 
 
+def _analysis_prefetch() -> threading.Thread:
+    """Import the analysis (pandas, scipy.stats: about 1.5 s of CPU) in a thread while this
+    one waits on the database. Importing it again afterwards waits for that import to end
+    (the module locks); once loaded, the thread has nothing to do."""
+    loading = threading.Thread(
+        target=importlib.import_module, args=("responses.results.analysis",), daemon=True
+    )
+    loading.start()
+    return loading
+
+
 def snapshot_create(
     *,
     survey: Survey,
@@ -59,15 +72,19 @@ def snapshot_create(
     a cost like a recount's (about 5 s at 5M answers), so only the manual recompute and
     `compute_results` ask for it; otherwise the latest snapshot's order-effects table is
     carried over, with the time it was computed (`order_computed_at`)."""
-    from .. import analysis  # pandas and scipy: loaded where computed, not at start-up
-    from ..analysis.inference import PERMUTATIONS
-
-    if permutations is None:
-        permutations = PERMUTATIONS
+    # pandas and scipy load where computed, not at start-up, and while the counts are read:
+    # a first computation in a process (a command) waits for the slower of the two.
+    loading = _analysis_prefetch()
     progress = progress or (lambda percent: None)
     answers, sizes = count_tables_checked(survey=survey, rebuild=rebuild)
     order = selectors.order_counts(survey_id=survey.pk) if order_effects else None
     previous = None if order_effects else selectors.snapshot_latest(survey=survey)
+    loading.join()
+    from .. import analysis
+    from ..analysis.inference import PERMUTATIONS
+
+    if permutations is None:
+        permutations = PERMUTATIONS
     progress(40)
     tables = analysis.results_tables(
         answers,
