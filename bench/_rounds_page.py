@@ -36,7 +36,7 @@ def environment() -> None:
     os.environ.setdefault("CACHE_URL", "locmem://")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     # Whitenoise looks for collectstatic's folder; the page's static files are not timed.
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
+    warnings.filterwarnings("ignore", message="No directory at")
 
 
 def _respondent(survey, *, previous=None):
