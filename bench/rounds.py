@@ -10,6 +10,8 @@ answers moved one point. Times in the same run the bare
 `SELECT statement_id, value, count(*) FROM answer GROUP BY 1, 2` over both rounds' answers
 and the whole analysis across rounds (results/rounds_report.py: both rounds' kept counts,
 the paired answers, attrition and dropouts against stayers), and prints their ratio.
+Then, in the same run, the round-2 questionnaire page with its feedback beside a plain page,
+p95 and median of GET /survey/page/1/ each, interleaved (bench/_rounds_page.py).
 `--small` loads 2,000 respondents for a quick try. Lives beside bench/analysis.py, whose
 helpers it uses, because that file is already past the house's 400 lines.
 """
@@ -22,7 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("BENCH_ANALYSIS_DB", os.environ.get("BENCH_ROUNDS_DB", "bench_rounds"))
 
+import _rounds_page as page  # noqa: E402  (bench/_rounds_page.py)
 import analysis as base  # noqa: E402  (bench/analysis.py)
+
+page.environment()
 
 
 def load_round_two(first, respondents: int, seed: int = 12) -> None:
@@ -78,6 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--respondents", type=int, default=100_000)
     parser.add_argument("--small", action="store_true", help="2,000 respondents")
+    parser.add_argument("--requests", type=int, default=300, help="page GETs of each kind")
     args = parser.parse_args()
     respondents = 2_000 if args.small else args.respondents
     base.recreate_database()
@@ -96,6 +102,9 @@ def main() -> None:
     print(f"paired answers: {pairs:,}")
     print(f"bare GROUP BY over both rounds: {bare:.3f} s")
     print(f"analysis across rounds: {seconds:.3f} s = {seconds / bare:.1f} × the GROUP BY")
+    expert, plain, reasons = page.pages_prepare(first, second)
+    figures = page.pages_measure(expert, plain, requests=args.requests)
+    print("\n".join(page.pages_report(figures, respondents=respondents, reasons=reasons)))
 
 
 if __name__ == "__main__":
