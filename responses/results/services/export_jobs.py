@@ -32,6 +32,10 @@ ERROR_NOT_RETRYABLE = "Only a failed export can be tried again."
 ERROR_EXPORT_DIRECT = "This export is made as it is downloaded: it needs no job."
 
 
+class ExportRefused(Exception):
+    """The file cannot be made (registry.export_refusal says why)."""
+
+
 def export_job_needed(*, survey: Survey, key: str, include_test: bool = False) -> bool:
     """Whether the export `key` is built whole from the responses of a panel above the
     threshold (the snapshot's tables are small whatever the panel)."""
@@ -130,19 +134,22 @@ def export_job_run(*, job: Job) -> Job:
     if not claimed:
         return job
     export_files_expire()
-    directory = Path(settings.EXPORTS_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
-    filename = registry.export_filename(key=job.result["key"], slug=job.survey.slug)
-    path = directory / f"{job.pk}-{filename}"
+    key, include_test = job.result["key"], job.result["include_test"]
+    filename = registry.export_filename(key=key, slug=job.survey.slug)
+    path = Path(settings.EXPORTS_DIR) / f"{job.pk}-{filename}"
+    # The panel may have grown since the request: the file's limits are checked again.
+    refusal = registry.export_refusal(key=key, survey=job.survey, include_test=include_test)
     try:
+        if refusal:
+            raise ExportRefused(refusal)
+        path.parent.mkdir(parents=True, exist_ok=True)
         size = _write(job, path)
     except Exception as error:
         # Not re-raised: the failure is shown on the job page, with a retry button.
         logger.exception("export job %s failed", job.pk)
+        message = str(error) if refusal else ERROR_EXPORT_FAILED.format(error=error)
         Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.FAILED,
-            finished_at=timezone.now(),
-            error=ERROR_EXPORT_FAILED.format(error=error),
+            status=Job.Status.FAILED, finished_at=timezone.now(), error=message
         )
     else:
         result = job.result | {"file": path.name, "filename": filename, "size": size}
