@@ -220,7 +220,7 @@ ROUTES = {
     "research/<slug:slug>/results/methods.<str:fmt>": get(
         research(), path="/research/{slug}/results/methods.md"
     ),
-    "research/<slug:slug>/results/bundle.zip": get(research(), "research:results_bundle"),
+    "research/<slug:slug>/results/bundle.zip": both(research(), "research:results_bundle"),
     "research/<slug:slug>/results/statements/<int:number>/": get(
         research(), path="/research/{slug}/results/statements/1/"
     ),

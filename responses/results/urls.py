@@ -41,7 +41,7 @@ urlpatterns = [
         views.results_methods_export,
         name="results_methods_export",
     ),
-    path("<slug:slug>/results/bundle.zip", views.results_bundle, name="results_bundle"),
+    path("<slug:slug>/results/bundle.zip", views_exports.results_bundle, name="results_bundle"),
     path(
         "<slug:slug>/results/statements/<int:number>/",
         views.results_statement,

@@ -104,9 +104,10 @@ def _without_space(limit: int):
     previous = resource.getrlimit(resource.RLIMIT_FSIZE)
     handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, previous[1]))
-    return lambda: (resource.setrlimit(resource.RLIMIT_FSIZE, previous), signal.signal(
-        signal.SIGXFSZ, handler
-    ))
+    return lambda: (
+        resource.setrlimit(resource.RLIMIT_FSIZE, previous),
+        signal.signal(signal.SIGXFSZ, handler),
+    )
 
 
 def test_failed_export_job_shows_its_message_leaves_no_file_and_retries(
@@ -143,7 +144,9 @@ def test_export_job_retry_refuses_a_job_that_did_not_fail(
 
 def test_export_job_fails_with_the_refusal_when_the_file_cannot_be_made(large, monkeypatch):
     monkeypatch.setattr(registry, "XLSX_MAX_ROWS", 3)  # a worksheet as small as the panel
-    job = export_jobs.export_job_run(job=export_jobs.export_job_create(survey=large, key="long-xlsx"))
+    job = export_jobs.export_job_run(
+        job=export_jobs.export_job_create(survey=large, key="long-xlsx")
+    )
     rows = registry.respondents.long_row_count(large)
     assert job.error == registry.ERROR_XLSX_ROWS.format(rows=rows, limit=2)
 
@@ -184,10 +187,16 @@ def test_export_files_older_than_a_day_are_removed_and_the_page_says_so(
     response = researcher_client.get(job_url(job, "results_export_file"))
     assert response.url == job_url(job)
     assert [str(m) for m in get_messages(response.wsgi_request)] == [views.MESSAGE_FILE_EXPIRED]
-    assert b"no longer kept" in researcher_client.get(job_url(job)).content
+    page = researcher_client.get(job_url(job)).content
+    assert (
+        f'no longer kept (files are removed after a day): <a href="{export_url(large)}">'.encode()
+        in page
+    )
 
 
-def test_export_files_of_today_are_kept(researcher_client, large, django_capture_on_commit_callbacks):
+def test_export_files_of_today_are_kept(
+    researcher_client, large, django_capture_on_commit_callbacks
+):
     requested(researcher_client, large, django_capture_on_commit_callbacks)
     assert export_jobs.export_files_expire() == 0
 
@@ -212,3 +221,23 @@ def test_export_requeue_runs_a_job_whose_task_was_lost_once(
         assert export_jobs.export_jobs_requeue(now=later) == 0
     job.refresh_from_db()
     assert (job.status, job.result["filename"]) == (Status.DONE, "agi-responses.dta")
+
+
+def test_large_replication_bundle_is_a_job_and_holds_the_data(
+    researcher_client, large, django_capture_on_commit_callbacks
+):
+    import io
+    import zipfile
+
+    url = reverse("research:results_bundle", args=[large.slug])
+    assert b"Prepare the file" in researcher_client.get(url).content
+    with django_capture_on_commit_callbacks(execute=True):
+        response = researcher_client.post(url)
+    job = Job.objects.get()
+    assert response.url == job_url(job)
+    download = researcher_client.get(job_url(job, "results_export_file"))
+    body = b"".join(download.streaming_content)
+    download.close()
+    assert download["Content-Disposition"] == 'attachment; filename="agi-replication.zip"'
+    names = zipfile.ZipFile(io.BytesIO(body)).namelist()
+    assert "agi/data/responses-wide.csv" in names and "agi/MANIFEST.txt" in names

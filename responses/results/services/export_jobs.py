@@ -30,6 +30,16 @@ JOB_EXPORT = "results.export"
 ERROR_EXPORT_FAILED = "The file could not be written: {error}"
 ERROR_NOT_RETRYABLE = "Only a failed export can be tried again."
 ERROR_EXPORT_DIRECT = "This export is made as it is downloaded: it needs no job."
+ERROR_NO_RESULTS = "No results are computed yet: compute them, then download the bundle."
+# The replication bundle holds every registered export, so it is not one of them itself.
+BUNDLE = registry.Exporter(
+    "bundle", "Replication bundle (zip)", "replication.zip", "application/zip", False, None
+)
+
+
+def job_exporter(key: str) -> registry.Exporter | None:
+    """The export a job may write: a registered one, or the replication bundle."""
+    return BUNDLE if key == BUNDLE.key else registry.EXPORTERS.get(key)
 
 
 class ExportRefused(Exception):
@@ -39,7 +49,7 @@ class ExportRefused(Exception):
 def export_job_needed(*, survey: Survey, key: str, include_test: bool = False) -> bool:
     """Whether the export `key` is built whole from the responses of a panel above the
     threshold (the snapshot's tables are small whatever the panel)."""
-    exporter = registry.EXPORTERS[key]
+    exporter = job_exporter(key)
     if exporter.streams or exporter.from_snapshot:
         return False
     counted = selectors.counted_responses(survey=survey, include_tests=include_test)
@@ -65,7 +75,7 @@ def export_job_create(*, survey: Survey, key: str, include_test: bool = False, a
     """A job writing the export `key`, run after this transaction commits. Raises
     BrokerUnavailable once the job is saved if the broker cannot take its task: the job
     then waits, pending, for `export_jobs_requeue`."""
-    exporter = registry.EXPORTERS[key]
+    exporter = job_exporter(key)
     if exporter.streams or exporter.from_snapshot:
         raise ValueError(ERROR_EXPORT_DIRECT)
     job = Job.objects.create(
@@ -74,9 +84,7 @@ def export_job_create(*, survey: Survey, key: str, include_test: bool = False, a
         created_by=actor,
         result={"key": key, "include_test": include_test},
     )
-    audit_log(
-        action="results.export_requested", survey=survey, actor=actor, data={"key": key}
-    )
+    audit_log(action="results.export_requested", survey=survey, actor=actor, data={"key": key})
     _enqueue([job.pk])
     return job
 
@@ -109,11 +117,28 @@ def export_jobs_requeue(*, now=None) -> int:
     return len(ids)
 
 
+def _bundle_chunks(survey: Survey) -> list[bytes]:
+    from ..exports import bundle, methods_text  # pandas loads with them, not at start-up
+    from .snapshots import snapshot_current
+
+    snapshot = snapshot_current(survey=survey)
+    if snapshot is None:
+        raise ExportRefused(ERROR_NO_RESULTS)
+    _, markdown, html = methods_text.methods_files(survey)
+    return [
+        bundle.bundle_bytes(
+            survey=survey, snapshot=snapshot, methods_md=markdown, methods_html=html
+        )
+    ]
+
+
 def _write(job: Job, path: Path) -> int:
     """The export's bytes into `path`, through a temporary file renamed when complete."""
-    chunks = registry.export_chunks(
-        key=job.result["key"], survey=job.survey, include_test=job.result["include_test"]
-    )
+    key, include_test = job.result["key"], job.result["include_test"]
+    if key == BUNDLE.key:
+        chunks = _bundle_chunks(job.survey)
+    else:
+        chunks = registry.export_chunks(key=key, survey=job.survey, include_test=include_test)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".part-")
     try:
         with os.fdopen(handle, "wb") as out:
@@ -135,7 +160,7 @@ def export_job_run(*, job: Job) -> Job:
         return job
     export_files_expire()
     key, include_test = job.result["key"], job.result["include_test"]
-    filename = registry.export_filename(key=key, slug=job.survey.slug)
+    filename = export_job_filename(key=key, slug=job.survey.slug)
     path = Path(settings.EXPORTS_DIR) / f"{job.pk}-{filename}"
     # The panel may have grown since the request: the file's limits are checked again.
     refusal = registry.export_refusal(key=key, survey=job.survey, include_test=include_test)
@@ -147,7 +172,8 @@ def export_job_run(*, job: Job) -> Job:
     except Exception as error:
         # Not re-raised: the failure is shown on the job page, with a retry button.
         logger.exception("export job %s failed", job.pk)
-        message = str(error) if refusal else ERROR_EXPORT_FAILED.format(error=error)
+        refused = isinstance(error, ExportRefused)
+        message = str(error) if refused else ERROR_EXPORT_FAILED.format(error=error)
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.FAILED, finished_at=timezone.now(), error=message
         )
@@ -158,6 +184,10 @@ def export_job_run(*, job: Job) -> Job:
         )
     job.refresh_from_db()
     return job
+
+
+def export_job_filename(*, key: str, slug: str) -> str:
+    return f"{slug}-{job_exporter(key).filename}"
 
 
 def export_file(*, job: Job) -> Path | None:

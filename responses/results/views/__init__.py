@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -196,15 +195,9 @@ def comments_export(request, survey, fmt: str):
 
 
 def _methods(survey) -> tuple[list[dict], bytes, bytes]:
-    # pandas and scipy load with the report, not with the URLconf (a command starts light).
-    from .. import methods_report
-    from ..exports import methods_text
+    from ..exports import methods_text  # pandas and scipy load with it, not with the URLconf
 
-    sections = methods_text.methods_sections(methods_report.methods_report(survey=survey))
-    html = render_to_string(
-        "research/results/methods_export.html", {"survey": survey, "sections": sections}
-    )
-    return sections, methods_text.methods_markdown(survey.title, sections), html.encode()
+    return methods_text.methods_files(survey)
 
 
 def _attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -234,22 +227,6 @@ def results_methods_export(request, survey, fmt: str):
     _, markdown, html = _methods(survey)
     body = markdown if fmt == "md" else html
     return _attachment(body, METHODS_FORMATS[fmt], f"{survey.slug}-methods.{fmt}")
-
-
-@require_GET
-@research_survey_view
-@no_store
-def results_bundle(request, survey):
-    snapshot = snapshots.snapshot_current(survey=survey)
-    if snapshot is None:
-        raise Http404("No results computed yet")
-    _, markdown, html = _methods(survey)
-    from ..exports import bundle  # pandas and scipy load with it, not with the URLconf
-
-    body = bundle.bundle_bytes(
-        survey=survey, snapshot=snapshot, methods_md=markdown, methods_html=html
-    )
-    return _attachment(body, "application/zip", f"{survey.slug}-replication.zip")
 
 
 @require_GET

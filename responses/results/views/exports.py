@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ...access import no_store, research_survey_view
@@ -17,7 +18,9 @@ MESSAGE_EXPORT_LATER = (
     "The export is saved, but the task queue is unreachable just now: it starts when the "
     "worker is back (it retries every minute)."
 )
-MESSAGE_FILE_EXPIRED = "This file is no longer kept (files are removed after a day): export it again."
+MESSAGE_FILE_EXPIRED = (
+    "This file is no longer kept (files are removed after a day): export it again."
+)
 
 
 def _exporter_or_404(key: str) -> registry.Exporter:
@@ -36,37 +39,68 @@ def _job_started(request, survey, start) -> HttpResponse:
     return redirect("research:results_export_job", slug=survey.slug, job_id=job_id)
 
 
+def _offered_as_job(request, survey, key: str, include_test: bool) -> HttpResponse | None:
+    """Above EXPORT_JOB_ABOVE, a file built whole is a job: GET offers it, POST starts it.
+    None when the file downloads at once."""
+    if not export_jobs.export_job_needed(survey=survey, key=key, include_test=include_test):
+        return None
+    if request.method == "POST":
+        return _job_started(
+            request,
+            survey,
+            lambda: export_jobs.export_job_create(
+                survey=survey, key=key, include_test=include_test, actor=request.user
+            ),
+        )
+    context = {
+        "survey": survey,
+        "exporter": export_jobs.job_exporter(key),
+        "threshold": settings.EXPORT_JOB_ABOVE,
+        "keep_hours": settings.EXPORT_KEEP_HOURS,
+    }
+    return render(request, "research/results/export_prepare.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 @research_survey_view
 @no_store
 def results_export(request, survey, key: str):
-    """GET downloads at once, unless the file is built whole from a panel above
-    EXPORT_JOB_ABOVE: then it offers a job, which a POST starts."""
     exporter = _exporter_or_404(key)
     include_test = request.GET.get("tests") == "1"  # as the comments and invitations say it
     refusal = registry.export_refusal(key=key, survey=survey, include_test=include_test)
     if refusal:
         messages.error(request, refusal)
         return redirect("research:results", slug=survey.slug)
-    if export_jobs.export_job_needed(survey=survey, key=key, include_test=include_test):
-        if request.method == "POST":
-            return _job_started(
-                request,
-                survey,
-                lambda: export_jobs.export_job_create(
-                    survey=survey, key=key, include_test=include_test, actor=request.user
-                ),
-            )
-        context = {
-            "survey": survey,
-            "exporter": exporter,
-            "threshold": settings.EXPORT_JOB_ABOVE,
-            "keep_hours": settings.EXPORT_KEEP_HOURS,
-        }
-        return render(request, "research/results/export_prepare.html", context)
+    offered = _offered_as_job(request, survey, key, include_test)
+    if offered is not None:
+        return offered
     if request.method == "POST":
         return redirect(request.path)
     return _direct(survey, exporter, include_test)
+
+
+@require_http_methods(["GET", "POST"])
+@research_survey_view
+@no_store
+def results_bundle(request, survey):
+    snapshot = snapshots.snapshot_current(survey=survey)
+    if snapshot is None:
+        raise Http404("No results computed yet")
+    offered = _offered_as_job(request, survey, export_jobs.BUNDLE.key, False)
+    if offered is not None:
+        return offered
+    if request.method == "POST":
+        return redirect(request.path)
+    from ..exports import bundle, methods_text  # pandas and scipy load with them
+
+    _, markdown, html = methods_text.methods_files(survey)
+    body = bundle.bundle_bytes(
+        survey=survey, snapshot=snapshot, methods_md=markdown, methods_html=html
+    )
+    response = HttpResponse(body, content_type=export_jobs.BUNDLE.content_type)
+    filename = export_jobs.export_job_filename(key=export_jobs.BUNDLE.key, slug=survey.slug)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def _direct(survey, exporter, include_test: bool) -> HttpResponse:
@@ -89,6 +123,12 @@ def _direct(survey, exporter, include_test: bool) -> HttpResponse:
     return response
 
 
+def _export_url(survey, key: str) -> str:
+    if key == export_jobs.BUNDLE.key:
+        return reverse("research:results_bundle", args=[survey.slug])
+    return reverse("research:results_export", args=[survey.slug, key])
+
+
 def _job_or_404(survey, job_id: int) -> Job:
     return get_object_or_404(export_jobs.export_jobs(survey=survey), pk=job_id)
 
@@ -101,8 +141,9 @@ def results_export_job(request, survey, job_id: int):
     context = {
         "survey": survey,
         "job": job,
-        "exporter": registry.EXPORTERS[job.result["key"]],
+        "exporter": export_jobs.job_exporter(job.result["key"]),
         "kept": export_jobs.export_file(job=job) is not None,
+        "again_url": _export_url(survey, job.result["key"]),
     }
     return render(request, "research/results/export_job.html", context)
 
@@ -130,7 +171,7 @@ def results_export_file(request, survey, job_id: int):
         if job.status == Job.Status.DONE:
             messages.error(request, MESSAGE_FILE_EXPIRED)
         return redirect("research:results_export_job", slug=survey.slug, job_id=job.pk)
-    exporter = registry.EXPORTERS[job.result["key"]]
+    exporter = export_jobs.job_exporter(job.result["key"])
     return FileResponse(
         path.open("rb"),
         as_attachment=True,
