@@ -147,6 +147,8 @@ def _write(job: Job, path: Path) -> int:
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
+        # A generator left mid-way keeps its server-side cursor open (PostgreSQL).
+        getattr(chunks, "close", lambda: None)()
         raise
     return path.stat().st_size
 
