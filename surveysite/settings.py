@@ -352,6 +352,16 @@ CELERY_BEAT_SCHEDULE["fieldwork-staged-imports-expire"] = {
     "task": "fieldwork.staged_imports_expire",
     "schedule": env_int("FIELDWORK_STAGED_EXPIRE_SECONDS", 3600),
 }
+# A download built whole in memory (XLSX, SAV, DTA, codebooks) of a survey with more counted
+# responses than this becomes a job; its file is kept, private, under EXPORTS_DIR (never
+# under static or media) for EXPORT_KEEP_HOURS, then the sweep removes it.
+EXPORT_JOB_ABOVE = env_int("EXPORT_JOB_ABOVE", 5000)
+EXPORTS_DIR = Path(env_str("EXPORTS_DIR", str(BASE_DIR / "var" / "exports")))
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+CELERY_BEAT_SCHEDULE["results-exports-sweep"] = {
+    "task": "results.exports_sweep",
+    "schedule": env_int("EXPORT_SWEEP_SECONDS", 3600),
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 # Personal links appear in request paths; every log record passes this filter first.

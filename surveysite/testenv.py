@@ -5,6 +5,7 @@ Redis; without them the suite runs on SQLite with eager Celery and says what it 
 """
 
 import os
+import tempfile
 
 # Never a developer's .env (it would change the database, the email backend, the key...);
 # set, not defaulted, so an exported SURVEYSITE_ENV_FILE cannot point the tests at one either.
@@ -20,3 +21,5 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 # Each test process keeps its throttle counts to itself; the conftest clears them per test.
 os.environ.setdefault("CACHE_URL", "locmem://")
+# Export jobs write their files to a directory of the run's own, never into the project.
+os.environ.setdefault("EXPORTS_DIR", tempfile.mkdtemp(prefix="surveysite-exports-"))

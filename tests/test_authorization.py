@@ -24,6 +24,7 @@ from responses.fieldwork.services.lifecycle import invitation_regenerate_link, s
 from responses.fieldwork.services.staging import import_stage
 from responses.links import link_secret
 from responses.models import EmailDelivery, ScheduledSend, Section
+from responses.results.services.export_jobs import export_job_create, export_job_run
 from responses.results.services.snapshots import recompute_job_create, snapshot_refresh
 from tests.factories import respond
 
@@ -219,12 +220,21 @@ ROUTES = {
     "research/<slug:slug>/results/methods.<str:fmt>": get(
         research(), path="/research/{slug}/results/methods.md"
     ),
-    "research/<slug:slug>/results/bundle.zip": get(research(), "research:results_bundle"),
+    "research/<slug:slug>/results/bundle.zip": both(research(), "research:results_bundle"),
     "research/<slug:slug>/results/statements/<int:number>/": get(
         research(), path="/research/{slug}/results/statements/1/"
     ),
-    "research/<slug:slug>/results/export/<slug:key>/": get(
+    "research/<slug:slug>/results/export/<slug:key>/": both(
         research(), path="/research/{slug}/results/export/statements-csv/"
+    ),
+    "research/<slug:slug>/results/exports/<int:job_id>/": get(
+        research("export_job"), path="/research/{slug}/results/exports/{export_job}/"
+    ),
+    "research/<slug:slug>/results/exports/<int:job_id>/retry/": post(
+        research("export_job"), path="/research/{slug}/results/exports/{export_job}/retry/"
+    ),
+    "research/<slug:slug>/results/exports/<int:job_id>/file": get(
+        research("export_job"), path="/research/{slug}/results/exports/{export_job}/file"
     ),
     "s/<str:secret>/": both(link_fills, "respondent:link"),
     "s/<str:secret>/decline/": both(link_fills, "respondent:link_decline"),
@@ -352,9 +362,15 @@ def _survey_objects(survey, invitation, owner, newcomer: str) -> dict:
         "job_id": staged.pk,
         "scheduled_id": scheduled.pk,
         "recompute_job": recompute_job_create(survey=survey, actor=owner).pk,
+        "export_job": _export_job(survey, owner),
         "item_id": survey.items.order_by("position").first().pk,
         "section_id": Section.objects.create(survey=survey, position=1, title="Part one").pk,
     }
+
+
+def _export_job(survey, owner) -> int:
+    job = export_job_create(survey=survey, key="xlsx", actor=owner)
+    return export_job_run(job=job).pk
 
 
 def _signed_in(user) -> Client:
@@ -466,6 +482,7 @@ def walk(cast, user: str) -> list:
                 url = _url(route, fill)
                 response = _request(client, method, url, fill.data)
                 problem = _problem(response, user in who, cast.markers)
+                response.close()  # a file download holds its file open until then
                 if problem:
                     problems.append((key, method, url, problem))
     return problems

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from ..models import Job
-from .services import snapshots
+from .services import export_jobs, snapshots
 
 
 @shared_task(name="results.job_run", acks_late=True)
@@ -20,3 +20,18 @@ def results_refresh_stale_task() -> None:
     computation per stale survey, however many submissions."""
     snapshots.recompute_jobs_requeue()
     snapshots.stale_surveys_refresh()
+
+
+@shared_task(name="results.export_run", acks_late=True)
+def results_export_run_task(*, job_id: int) -> None:
+    job = Job.objects.select_related("survey").filter(pk=job_id).first()
+    if job is None:
+        return
+    export_jobs.export_job_run(job=job)
+
+
+@shared_task(name="results.exports_sweep")
+def results_exports_sweep_task() -> None:
+    """Beat, hourly: queue again the exports whose task was lost, remove files past a day."""
+    export_jobs.export_jobs_requeue()
+    export_jobs.export_files_expire()

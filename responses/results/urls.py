@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .views import exports as views_exports
 from .views import rounds as views_rounds
 
 urlpatterns = [
@@ -40,7 +41,7 @@ urlpatterns = [
         views.results_methods_export,
         name="results_methods_export",
     ),
-    path("<slug:slug>/results/bundle.zip", views.results_bundle, name="results_bundle"),
+    path("<slug:slug>/results/bundle.zip", views_exports.results_bundle, name="results_bundle"),
     path(
         "<slug:slug>/results/statements/<int:number>/",
         views.results_statement,
@@ -48,7 +49,22 @@ urlpatterns = [
     ),
     path(
         "<slug:slug>/results/export/<slug:key>/",
-        views.results_export,
+        views_exports.results_export,
         name="results_export",
+    ),
+    path(
+        "<slug:slug>/results/exports/<int:job_id>/",
+        views_exports.results_export_job,
+        name="results_export_job",
+    ),
+    path(
+        "<slug:slug>/results/exports/<int:job_id>/retry/",
+        views_exports.results_export_retry,
+        name="results_export_retry",
+    ),
+    path(
+        "<slug:slug>/results/exports/<int:job_id>/file",
+        views_exports.results_export_file,
+        name="results_export_file",
     ),
 ]

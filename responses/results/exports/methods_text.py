@@ -343,3 +343,18 @@ def methods_markdown(title: str, sections: list[dict]) -> bytes:
                 lines.append("| " + " | ".join(_md_escape(c) for c, _ in row) + " |")
             lines.append("")
     return "\n".join(lines).encode("utf-8")
+
+
+def methods_files(survey: Survey) -> tuple[list[dict], bytes, bytes]:
+    """The report's sections, and its Markdown and HTML files (for the page, the downloads
+    and the replication bundle)."""
+    from django.template.loader import render_to_string
+
+    # pandas and scipy load with the report, not with the URLconf (a command starts light).
+    from ..methods_report import methods_report
+
+    sections = methods_sections(methods_report(survey=survey))
+    html = render_to_string(
+        "research/results/methods_export.html", {"survey": survey, "sections": sections}
+    )
+    return sections, methods_markdown(survey.title, sections), html.encode()

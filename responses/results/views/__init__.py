@@ -3,9 +3,8 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,7 +15,7 @@ from .. import charts, selectors
 from ..consensus_rules import rule_label
 from ..exports import registry, writers
 from ..forms import ConsensusRuleForm
-from ..services import consensus, snapshots
+from ..services import consensus, export_jobs, snapshots
 
 MESSAGE_RECOMPUTE_LATER = (
     "The recompute is saved, but the task queue is unreachable just now: it starts when the "
@@ -88,6 +87,7 @@ def results(request, survey):
             order_computed_at=parse_datetime(tables.get("order_computed_at") or ""),
         )
     context["jobs"] = selectors.recompute_jobs(survey=survey)[:5]
+    context["export_jobs"] = export_jobs.export_jobs(survey=survey).select_related("created_by")[:5]
     context["consensus_rule_label"] = rule_label(survey.consensus_rule)
     context["deviations"] = selectors.consensus_deviations(survey=survey)
     return render(request, "research/results/index.html", context)
@@ -130,37 +130,6 @@ def results_chart(request, survey, name: str, fmt: str):
         response = HttpResponse(charts.png(chart), content_type="image/png")
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="{survey.slug}-{name}.{fmt}"'
-    return response
-
-
-@require_GET
-@research_survey_view
-@no_store
-def results_export(request, survey, key: str):
-    exporter = registry.EXPORTERS.get(key)
-    if exporter is None:
-        raise Http404("No such export")
-    tables = None
-    if exporter.from_snapshot:
-        snapshot = snapshots.snapshot_current(survey=survey)
-        if snapshot is None:
-            raise Http404("No results computed yet")
-        tables = snapshot.tables
-    include_test = request.GET.get("tests") == "1"  # as the comments and invitations say it
-    refusal = registry.export_refusal(key=key, survey=survey, include_test=include_test)
-    if refusal:
-        messages.error(request, refusal)
-        return redirect("research:results", slug=survey.slug)
-    chunks = registry.export_chunks(
-        key=key, survey=survey, tables=tables, include_test=include_test
-    )
-    if exporter.streams:
-        # Rows go out as the database yields them: memory does not grow with the panel.
-        response = StreamingHttpResponse(chunks, content_type=exporter.content_type)
-    else:
-        response = HttpResponse(b"".join(chunks), content_type=exporter.content_type)
-    filename = registry.export_filename(key=key, slug=survey.slug)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -226,15 +195,9 @@ def comments_export(request, survey, fmt: str):
 
 
 def _methods(survey) -> tuple[list[dict], bytes, bytes]:
-    # pandas and scipy load with the report, not with the URLconf (a command starts light).
-    from .. import methods_report
-    from ..exports import methods_text
+    from ..exports import methods_text  # pandas and scipy load with it, not with the URLconf
 
-    sections = methods_text.methods_sections(methods_report.methods_report(survey=survey))
-    html = render_to_string(
-        "research/results/methods_export.html", {"survey": survey, "sections": sections}
-    )
-    return sections, methods_text.methods_markdown(survey.title, sections), html.encode()
+    return methods_text.methods_files(survey)
 
 
 def _attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -264,22 +227,6 @@ def results_methods_export(request, survey, fmt: str):
     _, markdown, html = _methods(survey)
     body = markdown if fmt == "md" else html
     return _attachment(body, METHODS_FORMATS[fmt], f"{survey.slug}-methods.{fmt}")
-
-
-@require_GET
-@research_survey_view
-@no_store
-def results_bundle(request, survey):
-    snapshot = snapshots.snapshot_current(survey=survey)
-    if snapshot is None:
-        raise Http404("No results computed yet")
-    _, markdown, html = _methods(survey)
-    from ..exports import bundle  # pandas and scipy load with it, not with the URLconf
-
-    body = bundle.bundle_bytes(
-        survey=survey, snapshot=snapshot, methods_md=markdown, methods_html=html
-    )
-    return _attachment(body, "application/zip", f"{survey.slug}-replication.zip")
 
 
 @require_GET
