@@ -482,7 +482,11 @@ def walk(cast, user: str) -> list:
                 url = _url(route, fill)
                 response = _request(client, method, url, fill.data)
                 problem = _problem(response, user in who, cast.markers)
-                response.close()  # a file download holds its file open until then
+                # A file download holds its file open: close the file itself, not the
+                # response, whose close() ends the request and with it the test's
+                # database connection (on PostgreSQL).
+                for part in getattr(response, "_resource_closers", []):
+                    part()
                 if problem:
                     problems.append((key, method, url, problem))
     return problems

@@ -37,7 +37,9 @@ def test_round_two_page_accessible_and_revised_with_a_reason(
     expect(item.get_by_text("Your answer in the previous round: Somewhat agree")).to_be_visible()
     item.get_by_label("Strongly disagree").click()
     expect(item.locator(".fb-prompt")).to_contain_text("please give your reason")
-    item.get_by_label("Your reason").fill("New evidence since round 1")
+    # The reason is autosaved after typing stops: wait for that save's answer.
+    with page.expect_response(lambda reply: "/survey/answer/" in reply.url):
+        item.get_by_label("Your reason").fill("New evidence since round 1")
     expect(item.locator(".fb-prompt")).to_have_text("")
     expect(item.locator(".save-status")).to_have_text("Saved")
     item.scroll_into_view_if_needed()
