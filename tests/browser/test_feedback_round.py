@@ -38,7 +38,11 @@ def test_round_two_page_accessible_and_revised_with_a_reason(
     item.get_by_label("Strongly disagree").click()
     expect(item.locator(".fb-prompt")).to_contain_text("please give your reason")
     # The reason is autosaved after typing stops: wait for that save's answer.
-    with page.expect_response(lambda reply: "/survey/answer/" in reply.url):
+    with page.expect_response(
+        lambda reply: (
+            "/survey/answer/" in reply.url and "evidence" in (reply.request.post_data or "")
+        )
+    ):
         item.get_by_label("Your reason").fill("New evidence since round 1")
     expect(item.locator(".fb-prompt")).to_have_text("")
     expect(item.locator(".save-status")).to_have_text("Saved")
