@@ -1,5 +1,7 @@
 """The new statistics against independent implementations (scipy, numpy), on random data."""
 
+import itertools
+import math
 import warnings
 
 import numpy as np
@@ -126,6 +128,40 @@ def test_permutation_chi_square_agrees_with_scipys_permutation_test(rows):
     expected = stats.chi2_contingency(kept, correction=False, method=method).pvalue
     # Two independent Monte Carlo estimates of one p-value: within a few standard errors.
     assert ours == pytest.approx(expected, abs=0.05)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 40), min_size=2, max_size=6), min_size=2, max_size=5))
+def test_random_tables_keep_the_observed_margins(rows):
+    width = min(len(row) for row in rows)
+    table = np.array([row[:width] for row in rows])
+    draws = inference.random_tables(
+        table.sum(axis=1), table.sum(axis=0), 50, np.random.default_rng(4)
+    )
+    assert draws.shape == (50, *table.shape) and (draws >= 0).all()
+    assert (draws.sum(axis=2) == table.sum(axis=1)).all()
+    assert (draws.sum(axis=1) == table.sum(axis=0)).all()
+
+
+def _tables_with_margins(rows, columns):
+    """Every 2 × c table of non-negative counts with these margins."""
+    for first in itertools.product(*(range(c + 1) for c in columns)):
+        if sum(first) == rows[0]:
+            yield np.array([first, [c - f for c, f in zip(columns, first, strict=True)]])
+
+
+def test_random_tables_follow_the_permutation_distribution():
+    # Each table's probability under random group labels (the multivariate hypergeometric
+    # law): prod(rows!) prod(columns!) / (N! prod(cells!)).
+    rows, columns = [4, 5], [2, 3, 4]
+    draws = inference.random_tables(rows, columns, 40000, np.random.default_rng(5))
+    factorial = math.factorial
+    for table in _tables_with_margins(rows, columns):
+        exact = math.prod(map(factorial, rows + columns)) / (
+            factorial(sum(rows)) * math.prod(factorial(int(x)) for x in table.ravel())
+        )
+        seen = (draws == table).all(axis=(1, 2)).mean()
+        assert seen == pytest.approx(exact, abs=4 * math.sqrt(exact * (1 - exact) / 40000) + 1e-4)
 
 
 def test_permutation_chi_square_exact_2x2_matches_fisher():

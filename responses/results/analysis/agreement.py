@@ -14,8 +14,9 @@ Pure: the indices come in as a DataFrame (results/selectors/agreement.py reads t
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
-from .inference import PERMUTATIONS, seeded_rng
+from .inference import PERMUTATIONS, seeded_rng, welch_interval
 
 BATCH = 200  # draws per batch: memory stays at BATCH × respondents
 DRAW_LIMIT = 2000
@@ -75,14 +76,14 @@ def agreement_index_test(
 
 
 def _normal(first: np.ndarray, second: np.ndarray) -> dict:
-    from scipy import stats as scipy_stats
-
     pooled = np.concatenate([first, second]).var(ddof=1)
     spread = np.sqrt(pooled * (1 / len(first) + 1 / len(second)))
     difference = first.mean() - second.mean()
-    p = 1.0 if spread == 0 else float(2 * scipy_stats.norm.sf(abs(difference) / spread))
-    welch = scipy_stats.ttest_ind(first, second, equal_var=False).confidence_interval()
-    return {"p": p, "ci_low": float(welch.low), "ci_high": float(welch.high)}
+    p = 1.0 if spread == 0 else float(2 * special.ndtr(-abs(difference) / spread))
+    low, high, _ = welch_interval(
+        difference, first.var(ddof=1), len(first), second.var(ddof=1), len(second)
+    )
+    return {"p": p, "ci_low": float(low), "ci_high": float(high)}
 
 
 def agreement_by_grouping(

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
+from scipy import special
 
 from ...choices import OPTION_NAMES, OPTIONS
 
@@ -32,7 +32,7 @@ INTERVAL_COLUMNS = [
     "agree_ci_low", "agree_ci_high", "mean_ci_low", "mean_ci_high", "iqr", "tastle_wierman",
 ]  # fmt: skip
 EXTRA_COLUMNS = ["iqr", "dont_know_pct", "polarisation", "tastle_wierman"]
-Z = float(scipy_stats.norm.ppf(0.975))
+Z = float(special.ndtri(0.975))
 
 
 def _value_at(cumulative: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -69,7 +69,7 @@ def t_interval(mean, se, m) -> tuple[np.ndarray, np.ndarray]:
     """mean ± t(0.975, m - 1) · SE; NaN below two answers."""
     m = np.asarray(m, dtype=float)
     with np.errstate(invalid="ignore"):
-        t = scipy_stats.t.ppf(0.975, np.where(m > 1, m - 1, np.nan))
+        t = special.stdtrit(np.where(m > 1, m - 1, np.nan), 0.975)
     return mean - t * se, mean + t * se
 
 

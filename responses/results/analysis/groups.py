@@ -13,6 +13,9 @@ that would let a reader recover one of them by subtraction (complementary suppre
 results/suppression.py).
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -83,17 +86,27 @@ def _shown_groups(name: str, sizes: pd.DataFrame, min_size: int, withheld: dict)
     ]
 
 
-def _permutation_tests(cube: np.ndarray, rng, permutations: int) -> tuple[list, list]:
-    """Per statement: the permutation p of the scale's distribution (DK out) and of DK."""
+def _permutation_tests(cube: np.ndarray, fingerprint: str, name: str, ids, permutations: int):
+    """Per statement: the permutation p of the scale's distribution (DK out) and of DK.
+    Each statement draws from a generator of its own (the fingerprint, the grouping, the
+    statement), so its p-values depend on its own answers only and the statements can be
+    tested in threads: numpy releases the GIL while it draws, which is nearly all of the
+    time (bench/RESULTS.md)."""
     if not permutations or cube.shape[0] < 2:
         return [None] * cube.shape[1], [None] * cube.shape[1]
-    scale, dk = [], []
-    for i in range(cube.shape[1]):
+
+    def tests(i: int) -> tuple:
+        rng = seeded_rng(fingerprint, name, ids[i])
         table = cube[:, i, :]
-        scale.append(permutation_chi_square(table[:, :5], rng, permutations))
         known = np.stack([table[:, :5].sum(axis=1), table[:, 5]], axis=1)
-        dk.append(permutation_chi_square(known, rng, permutations))
-    return scale, dk
+        return (
+            permutation_chi_square(table[:, :5], rng, permutations),
+            permutation_chi_square(known, rng, permutations),
+        )
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        results = list(pool.map(tests, range(cube.shape[1])))
+    return [scale for scale, _ in results], [dk for _, dk in results]
 
 
 def group_view(
@@ -106,7 +119,8 @@ def group_view(
         withheld = withheld_by_grouping(sizes, min_size)[name]
     shown = _shown_groups(name, sizes, min_size, withheld)
     keys = [group["key"] for group in shown]
-    cube = _cube(answers, name, keys, [statement["id"] for statement in statements])
+    ids = [statement["id"] for statement in statements]
+    cube = _cube(answers, name, keys, ids)
     shape = (len(keys), len(statements))
     figures = {k: v.reshape(shape) for k, v in statistics(cube.reshape(-1, 6)).items()}
     tests = {"chi_square": chi_square_many(cube[:, :, :5].transpose(1, 0, 2))}
@@ -117,8 +131,7 @@ def group_view(
         first, second = cube[keys.index(pair[0]), :, :5], cube[keys.index(pair[1]), :, :5]
         tests["mann_whitney"] = mann_whitney_many(first, second)
         tests["mean_difference"] = mean_difference_many(first, second)
-    rng = seeded_rng(fingerprint, name)
-    scale_p, dk_p = _permutation_tests(cube, rng, permutations)
+    scale_p, dk_p = _permutation_tests(cube, fingerprint, name, ids, permutations)
     rows = []
     for i, statement in enumerate(statements):
         row = _group_row(i, statement, keys, figures, tests)

@@ -13,7 +13,7 @@ With a fixed order every statement has one position and there is nothing to test
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
+from scipy import special
 
 from ...choices import DONT_KNOW
 from .descriptive import clean
@@ -45,7 +45,7 @@ def spearman_from_counts(table: np.ndarray) -> tuple[float | None, float | None]
     if abs(rho) >= 1:
         return rho, 0.0
     t = rho * np.sqrt((n - 2) / (1 - rho**2))
-    return rho, float(2 * scipy_stats.t.sf(abs(t), n - 2))
+    return rho, float(2 * special.stdtr(n - 2, -abs(t)))
 
 
 def _by_value(position: np.ndarray, value: np.ndarray, n: np.ndarray) -> np.ndarray:
