@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from responses import uploads
 from responses.fieldwork.services.lifecycle import survey_create
-from responses.models import Response, ResultsSnapshot
+from responses.models import Job, Response, ResultsSnapshot
 from responses.results import analysis
 from responses.results.exports import respondents, writers
 from responses.results.exports.respondents import WIDE_TAIL
@@ -257,6 +257,24 @@ def test_compute_results_command_writes_the_columns(answered_survey, tmp_path):
     assert rows[1]["mean"] == "" and rows[1]["pct_dont_know"] == "100.0"
     assert rows[2]["n"] == "0" and rows[2]["pct_neither"] == "" and rows[2]["q1"] == ""
     assert ResultsSnapshot.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_compute_results_recount_runs_the_recompute_job_and_writes_the_same_table(
+    answered_survey, tmp_path
+):
+    plain, recounted = tmp_path / "plain.csv", tmp_path / "recounted.csv"
+    call_command("compute_results", survey=answered_survey.slug, output=str(plain))
+    first = ResultsSnapshot.objects.get()
+    assert not Job.objects.exists() and first.tables["order"] is None
+    call_command(
+        "compute_results", survey=answered_survey.slug, output=str(recounted), recount=True
+    )
+    job = Job.objects.get()
+    again = ResultsSnapshot.objects.get(pk=job.result["snapshot_id"])
+    assert (job.kind, job.status) == ("results.recompute", Job.Status.DONE)
+    assert again.tables["order"] is not None and again.fingerprint == first.fingerprint
+    assert recounted.read_text() == plain.read_text()
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from responses.management import survey_from_option
 from responses.models import Job, ResultsSnapshot
 from responses.results.exports import group_rows, rows, writers
 from responses.results.groupings import GROUPINGS  # not analysis: pandas and scipy load later
-from responses.results.services.snapshots import recompute_job_create
+from responses.results.services.snapshots import recompute_job_create, snapshot_refresh
 
 ERROR_BY = "No grouping {by}: choose one of {names}."
 ERROR_OUTPUT = "Cannot write {path}: {error}"
@@ -24,9 +24,11 @@ class Command(BaseCommand):
     # start-up); `check`, `runserver` and the deploy run them, not each export.
     requires_system_checks = []
     help = (
-        "Compute a results snapshot (the same task as the Recompute button: eager without "
-        "REDIS_URL, through the worker with it) and write one CSV row per statement, or with "
-        "--by one row per statement and group of that grouping."
+        "Compute a results snapshot from the kept counts (as the automatic refresh does; "
+        "they are recounted first if they no longer match the responses) and write one CSV "
+        "row per statement, or with --by one row per statement and group of that grouping. "
+        "--recount runs the Recompute button's job instead (eager without REDIS_URL, through "
+        "the worker with it)."
     )
 
     def add_arguments(self, parser):
@@ -38,25 +40,26 @@ class Command(BaseCommand):
             help="A grouping: one row per statement and group (the paper's Tables 4-6).",
         )
         parser.add_argument(
-            "--timeout", type=int, default=600, help="Seconds to wait for the worker."
+            "--recount",
+            action="store_true",
+            help="Recount every answer first and compute the order effects (the Recompute "
+            "button; about twice the time).",
+        )
+        parser.add_argument(
+            "--timeout",
+            type=int,
+            default=600,
+            help="With --recount: seconds to wait for the worker.",
         )
 
-    def handle(self, *args, survey, output, timeout, by=None, **options):
+    def handle(self, *args, survey, output, timeout, by=None, recount=False, **options):
         if by is not None and by not in GROUPINGS:
             raise CommandError(ERROR_BY.format(by=by, names=", ".join(GROUPINGS)))
         found = survey_from_option(survey)
         path = Path(output)
         if not path.parent.is_dir():
             raise CommandError(ERROR_OUTPUT.format(path=path, error="no such directory"))
-        try:
-            job = recompute_job_create(survey=found)
-        except BrokerUnavailable as error:
-            job = Job.objects.get(pk=error.ids[0])
-            self.stderr.write(WARNING_QUEUED_LATER.format(job=job.pk))
-        job = self._wait(job, timeout)
-        if job.status == Job.Status.FAILED:
-            raise CommandError(job.error)
-        snapshot = ResultsSnapshot.objects.get(pk=job.result["snapshot_id"])
+        snapshot = self._recompute(found, timeout) if recount else snapshot_refresh(survey=found)
         try:
             with path.open("w", newline="", encoding="utf-8") as stream:
                 if by:
@@ -69,6 +72,17 @@ class Command(BaseCommand):
             f"{snapshot.respondents} respondents, fingerprint {snapshot.fingerprint}; "
             f"wrote {len(snapshot.tables['statements'])} statements to {path}."
         )
+
+    def _recompute(self, survey, timeout: int) -> ResultsSnapshot:
+        try:
+            job = recompute_job_create(survey=survey)
+        except BrokerUnavailable as error:
+            job = Job.objects.get(pk=error.ids[0])
+            self.stderr.write(WARNING_QUEUED_LATER.format(job=job.pk))
+        job = self._wait(job, timeout)
+        if job.status == Job.Status.FAILED:
+            raise CommandError(job.error)
+        return ResultsSnapshot.objects.get(pk=job.result["snapshot_id"])
 
     def _wait(self, job: Job, timeout: int) -> Job:
         deadline = time.monotonic() + timeout

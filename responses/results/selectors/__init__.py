@@ -78,12 +78,12 @@ def _decode(frame: pd.DataFrame) -> pd.DataFrame:
 def count_tables(*, survey_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(answer counts by keys × statement × value, respondent counts by keys), read from the
     counts kept at each submission (results/services/counts.py)."""
-    import pandas as pd
-
     sql, params = _counts_sql(survey_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    import pandas as pd  # after the query: a first computation imports it meanwhile
+
     frame = pd.DataFrame(rows, columns=["k", "statement_id", "value", "n"])
     # In key order, as a count in index order returned them: the same input, row for row.
     frame = frame.sort_values(["k", "statement_id", "value"], kind="stable")
@@ -180,11 +180,11 @@ def order_counts(*, survey_id: int) -> pd.DataFrame:
     tests, not withdrawn: group_keys.UNCOUNTED_SQL), value -99 where a statement was shown
     and left blank. One grouped statement over every counted answer: it costs more than a
     recount (bench/analysis.py times it)."""
-    import pandas as pd
-
     with connection.cursor() as cursor:
         cursor.execute(_order_sql(), [survey_id, True])
         rows = cursor.fetchall()
+    import pandas as pd  # after the query: a first computation imports it meanwhile
+
     frame = pd.DataFrame(rows, columns=["statement_id", "position", "value", "n"])
     return frame.astype("int64")
 

@@ -19,8 +19,6 @@ def agreement_indices(*, survey_id: int) -> pd.DataFrame:
     on the scale (-2..2) and how many. One grouped statement over the answers' own group
     key, which is NULL for unsubmitted, test and withdrawn responses (group_keys.py): no
     join and no model instances."""
-    import pandas as pd
-
     sql = (
         f"SELECT group_key, AVG(value * 1.0), count(*) FROM {Answer._meta.db_table} "  # noqa: S608
         "WHERE survey_id = %s AND group_key IS NOT NULL AND value BETWEEN -2 AND 2 "
@@ -29,6 +27,8 @@ def agreement_indices(*, survey_id: int) -> pd.DataFrame:
     with connection.cursor() as cursor:
         cursor.execute(sql, [survey_id])
         rows = cursor.fetchall()
+    import pandas as pd  # after the query: a first computation imports it meanwhile
+
     frame = pd.DataFrame(rows, columns=["k", "index", "m"])
     frame = frame.astype({"k": "int64", "index": "float64", "m": "int64"})
     return _decode(frame)

@@ -72,13 +72,17 @@ def snapshot_create(
     a cost like a recount's (about 5 s at 5M answers), so only the manual recompute and
     `compute_results` ask for it; otherwise the latest snapshot's order-effects table is
     carried over, with the time it was computed (`order_computed_at`)."""
-    # pandas and scipy load where computed, not at start-up, and while the counts are read:
-    # a first computation in a process (a command) waits for the slower of the two.
+    # pandas and scipy load where computed, not at start-up, and while the database works:
+    # each read makes its DataFrame after its query, and the first to do so waits for the
+    # import, so the longest query of the refresh (every answer, grouped by respondent) is
+    # read first.
     loading = _analysis_prefetch()
     progress = progress or (lambda percent: None)
+    agreement = agreement_indices(survey_id=survey.pk)
     answers, sizes = count_tables_checked(survey=survey, rebuild=rebuild)
     order = selectors.order_counts(survey_id=survey.pk) if order_effects else None
     previous = None if order_effects else selectors.snapshot_latest(survey=survey)
+    statements = selectors.survey_statements(survey=survey)
     loading.join()
     from .. import analysis
     from ..analysis.inference import PERMUTATIONS
@@ -89,12 +93,12 @@ def snapshot_create(
     tables = analysis.results_tables(
         answers,
         sizes,
-        selectors.survey_statements(survey=survey),
+        statements,
         survey.min_group_size,
         consensus_rule=survey.consensus_rule,
         permutations=permutations,
         order_counts=order,
-        agreement=agreement_indices(survey_id=survey.pk),
+        agreement=agreement,
     )
     if order_effects:
         tables["order_computed_at"] = timezone.now().isoformat()
