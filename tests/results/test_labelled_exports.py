@@ -4,6 +4,7 @@ and the round trip with the new columns."""
 
 import csv
 import io
+from datetime import UTC
 
 import pyreadstat
 import pytest
@@ -159,6 +160,19 @@ def test_dta_keeps_dont_know_as_extended_missing(rich_survey, tmp_path):
     assert meta.variable_value_labels["S1"]["a"] == "I don't know"
     assert meta.missing_user_values["S2"] == ["a"]  # listed where a value is missing
     assert meta.column_labels[meta.column_names.index("S1")].startswith("S1. ")
+
+
+@pytest.mark.parametrize(("fmt", "shown_as"), [("sav", "DATETIME"), ("dta", "%tc")])
+def test_labelled_files_keep_times_as_date_times_in_utc(rich_survey, tmp_path, fmt, shown_as):
+    path = tmp_path / f"out.{fmt}"
+    path.write_bytes((labelled.sav_bytes if fmt == "sav" else labelled.dta_bytes)(rich_survey))
+    frame, meta = (pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta)(str(path))
+    person = first_respondent(rich_survey)
+    row = frame[frame["respondent"] == person.pseudonym].iloc[0]
+    for name in ("consented_at", "submitted_at"):
+        expected = getattr(person, name).astimezone(UTC).replace(tzinfo=None, microsecond=0)
+        assert row[name].to_pydatetime() == expected
+        assert meta.original_variable_types[name].startswith(shown_as)
 
 
 def test_ddi_codebook_describes_every_column(rich_survey):

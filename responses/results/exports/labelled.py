@@ -7,6 +7,7 @@ Stata as the extended missing value .a, labelled "I don't know". Not answered is
 takes these as bytes (`sav_bytes`, `dta_bytes`) or writes them to a file (`labelled_write`).
 """
 
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -30,29 +31,35 @@ STATA_DONT_KNOW = "a"
 STATA_LABEL_LIMIT = 80
 MEASURES = {CODE: "ordinal", FLAG: "nominal", NUMBER: "scale", ROUND: "ordinal"}
 LABELLED = (CODE, FLAG, ROUND)
+CHUNK_ROWS = 5000
+# Times are written as numbers with a date-time format, not as datetime64 columns, which
+# pyreadstat would convert on a copy of the whole frame: seconds since 1582-10-14 for
+# SPSS, milliseconds since 1960-01-01 for Stata (pyreadstat's own offsets), from UTC.
+UNIX_EPOCH = "1970-01-01T00:00:00Z"
+EPOCH_OFFSET = {SAV: 12219379200, DTA: 315619200}
+TIME_FORMAT = {SAV: "DATETIME", DTA: "%tc"}
+DTA_CELLS = {"": float("nan"), DONT_KNOW: STATA_DONT_KNOW} | {v: float(v) for v in range(-2, 3)}
 
 
-def _columns(rows, width: int) -> list[list]:
-    columns: list[list] = [[] for _ in range(width)]
-    for row in rows:
-        for column, value in zip(columns, row, strict=True):
-            column.append(value)
-    return columns
-
-
-def _series(variable: Variable, values: list, fmt: str):
+def _series(variable: Variable, values, fmt: str):
+    """One chunk of a column, in the leanest type that holds it: answers, flags and rounds
+    as nullable small integers (two bytes a cell), times as the format's own numbers."""
     import numpy as np
     import pandas as pd
 
     if variable.kind == TIME:
         moments = pd.to_datetime(pd.Series(values, dtype=object).replace("", None), utc=True)
-        return moments.dt.tz_localize(None)
-    if variable.kind not in (*LABELLED, NUMBER):
-        return pd.Series(values, dtype=object)
-    numbers = pd.Series([np.nan if value == "" else value for value in values], dtype="float64")
+        seconds = (moments - pd.Timestamp(UNIX_EPOCH)).dt.total_seconds() + EPOCH_OFFSET[fmt]
+        return seconds * (1000 if fmt == DTA else 1)  # Stata counts milliseconds
     if fmt == DTA and variable.kind == CODE:
-        return numbers.astype(object).mask(numbers == DONT_KNOW, STATA_DONT_KNOW)
-    return numbers
+        # Stata's "I don't know" is the letter of an extended missing value, so the column
+        # holds objects: shared ones (8 bytes a cell), not a float object per answer.
+        return pd.Series([DTA_CELLS.get(value, value) for value in values], dtype=object)
+    if variable.kind in LABELLED:
+        return pd.Series([pd.NA if value == "" else value for value in values], dtype="Int8")
+    if variable.kind == NUMBER:
+        return pd.Series([np.nan if value == "" else value for value in values], dtype="float64")
+    return pd.Series(values, dtype=object)
 
 
 def wide_frame(survey, *, fmt: str = SAV, include_test: bool = False, study: bool = False):
@@ -72,12 +79,24 @@ def wide_frame(survey, *, fmt: str = SAV, include_test: bool = False, study: boo
 
 
 def _frame(variables: list[Variable], rows, fmt: str):
+    """The DataFrame, typed chunk by chunk as the rows stream in: the rows are never all
+    held as Python objects (bench/RESULTS.md: peak memory by panel size)."""
     import pandas as pd
 
-    names = next(rows)
-    columns = _columns(rows, len(names))
+    next(rows)  # the header: the variables name the columns
+    chunks: list[list] = [[] for _ in variables]
+    while batch := list(itertools.islice(rows, CHUNK_ROWS)):
+        for column, variable, values in zip(
+            chunks, variables, zip(*batch, strict=True), strict=True
+        ):
+            column.append(_series(variable, values, fmt))
+    if not chunks[0]:
+        chunks = [[_series(variable, (), fmt)] for variable in variables]
     return pd.DataFrame(
-        {v.name: _series(v, values, fmt) for v, values in zip(variables, columns, strict=True)}
+        {
+            variable.name: pd.concat(column, ignore_index=True)
+            for variable, column in zip(variables, chunks, strict=True)
+        }
     )
 
 
@@ -104,6 +123,7 @@ def labelled_write(
     frame, variables = wide_frame(survey, fmt=fmt, include_test=include_test, study=study)
     labels = {variable.name: variable.label for variable in variables}
     value_labels = _value_labels(variables, fmt)
+    formats = {v.name: TIME_FORMAT[fmt] for v in variables if v.kind == TIME}
     title = survey.title[:STATA_LABEL_LIMIT]
     if fmt == SAV:
         pyreadstat.write_sav(
@@ -114,6 +134,7 @@ def labelled_write(
             variable_value_labels=value_labels,
             missing_ranges={v.name: list(v.missing) for v in variables if v.missing},
             variable_measure={v.name: MEASURES[v.kind] for v in variables if v.kind in MEASURES},
+            variable_format=formats,
         )
         return
     short = {name: label[:STATA_LABEL_LIMIT] for name, label in labels.items()}
@@ -124,6 +145,7 @@ def labelled_write(
         column_labels=short,
         variable_value_labels=value_labels,
         missing_user_values={v.name: [STATA_DONT_KNOW] for v in variables if v.missing},
+        variable_format=formats,
     )
 
 
