@@ -4,7 +4,8 @@ Every column carries its label (a statement's: its number and title) and the ans
 their value labels, -2..2 and -88 "I don't know". SPSS keeps -88 as a user-missing value;
 Stata as the extended missing value .a, labelled "I don't know". Not answered is blank
 (system-missing) in both. Times are date-times in UTC. The methods room's replication bundle
-takes these as bytes (`sav_bytes`, `dta_bytes`) or writes them to a file (`labelled_write`).
+takes these as pieces of bytes (`sav_chunks`, `dta_chunks`) or writes them to a file
+(`labelled_write`).
 """
 
 import itertools
@@ -32,6 +33,7 @@ STATA_LABEL_LIMIT = 80
 MEASURES = {CODE: "ordinal", FLAG: "nominal", NUMBER: "scale", ROUND: "ordinal"}
 LABELLED = (CODE, FLAG, ROUND)
 CHUNK_ROWS = 5000
+CHUNK_BYTES = 1 << 20
 # Times are written as numbers with a date-time format, not as datetime64 columns, which
 # pyreadstat would convert on a copy of the whole frame: seconds since 1582-10-14 for
 # SPSS, milliseconds since 1960-01-01 for Stata (pyreadstat's own offsets), from UTC.
@@ -59,7 +61,9 @@ def _series(variable: Variable, values, fmt: str):
         return pd.Series([pd.NA if value == "" else value for value in values], dtype="Int8")
     if variable.kind == NUMBER:
         return pd.Series([np.nan if value == "" else value for value in values], dtype="float64")
-    return pd.Series(values, dtype=object)
+    # Text as shared objects where a chunk repeats it (languages, sectors, empty answers).
+    shared: dict = {}
+    return pd.Series([shared.setdefault(value, value) for value in values], dtype=object)
 
 
 def wide_frame(survey, *, fmt: str = SAV, include_test: bool = False, study: bool = False):
@@ -92,12 +96,11 @@ def _frame(variables: list[Variable], rows, fmt: str):
             column.append(_series(variable, values, fmt))
     if not chunks[0]:
         chunks = [[_series(variable, (), fmt)] for variable in variables]
-    return pd.DataFrame(
-        {
-            variable.name: pd.concat(column, ignore_index=True)
-            for variable, column in zip(variables, chunks, strict=True)
-        }
-    )
+    columns = {}
+    for variable, column in zip(variables, chunks, strict=True):
+        columns[variable.name] = pd.concat(column, ignore_index=True)
+        column.clear()  # its chunks go as the column is made: never the frame twice
+    return pd.DataFrame(columns, copy=False)
 
 
 def _value_labels(variables: list[Variable], fmt: str) -> dict:
@@ -149,24 +152,36 @@ def labelled_write(
     )
 
 
-def _bytes(survey, fmt: str, include_test: bool, study: bool = False) -> bytes:
+def _chunks(survey, fmt: str, include_test: bool, study: bool = False):
+    """The file in pieces of a megabyte, read back from a temporary file, so that neither
+    the frame and the file nor the whole file are ever held at once."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"export.{fmt}"
         labelled_write(survey, path=path, fmt=fmt, include_test=include_test, study=study)
-        return path.read_bytes()
+        with path.open("rb") as stream:
+            while piece := stream.read(CHUNK_BYTES):
+                yield piece
+
+
+def sav_chunks(survey, *, include_test: bool = False):
+    return _chunks(survey, SAV, include_test)
+
+
+def dta_chunks(survey, *, include_test: bool = False):
+    return _chunks(survey, DTA, include_test)
+
+
+def study_sav_chunks(survey, *, include_test: bool = False):
+    return _chunks(survey, SAV, include_test, study=True)
+
+
+def study_dta_chunks(survey, *, include_test: bool = False):
+    return _chunks(survey, DTA, include_test, study=True)
 
 
 def sav_bytes(survey, *, include_test: bool = False) -> bytes:
-    return _bytes(survey, SAV, include_test)
+    return b"".join(sav_chunks(survey, include_test=include_test))
 
 
 def dta_bytes(survey, *, include_test: bool = False) -> bytes:
-    return _bytes(survey, DTA, include_test)
-
-
-def study_sav_bytes(survey, *, include_test: bool = False) -> bytes:
-    return _bytes(survey, SAV, include_test, study=True)
-
-
-def study_dta_bytes(survey, *, include_test: bool = False) -> bytes:
-    return _bytes(survey, DTA, include_test, study=True)
+    return b"".join(dta_chunks(survey, include_test=include_test))

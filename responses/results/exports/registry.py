@@ -100,11 +100,11 @@ EXPORTERS = {
         ),
         Exporter(
             "sav", "Responses, wide, SPSS (labelled)", "responses.sav", SAV, False,
-            _whole(labelled.sav_bytes),
+            labelled.sav_chunks,
         ),
         Exporter(
             "dta", "Responses, wide, Stata (labelled)", "responses.dta", DTA, False,
-            _whole(labelled.dta_bytes),
+            labelled.dta_chunks,
         ),
         # A Delphi study across its rounds (outside a study, the one round).
         Exporter(
@@ -113,11 +113,11 @@ EXPORTERS = {
         ),
         Exporter(
             "wide_rounds-sav", "Responses across rounds, wide, SPSS (labelled)",
-            "responses-wide-rounds.sav", SAV, False, _whole(labelled.study_sav_bytes),
+            "responses-wide-rounds.sav", SAV, False, labelled.study_sav_chunks,
         ),
         Exporter(
             "wide_rounds-dta", "Responses across rounds, wide, Stata (labelled)",
-            "responses-wide-rounds.dta", DTA, False, _whole(labelled.study_dta_bytes),
+            "responses-wide-rounds.dta", DTA, False, labelled.study_dta_chunks,
         ),
         Exporter(
             "feedback", "Feedback each expert saw, and the answer after it, CSV",
