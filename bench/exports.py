@@ -356,8 +356,10 @@ def targets(runs: list[dict]) -> list[str]:
     ]
     if len(runs) > 1:
         large = runs[-1]
-        for fmt in LARGE_DOWNLOADS:
-            for way in ("command", "web"):
+        pairs = [(fmt, way) for fmt in LARGE_DOWNLOADS for way in ("command", "web")]
+        pairs += [(fmt, "command") for fmt in ("comments", "sav", "dta")]
+        for fmt, way in pairs:
+            if f"{way} {fmt}" in large and f"{way} {fmt}" in small:
                 growth = large[f"{way} {fmt}"][1] / small[f"{way} {fmt}"][1]
                 lines.append(
                     f"- peak RSS, {way} {fmt}, {large['respondents']:,} over "
