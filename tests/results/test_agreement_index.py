@@ -54,6 +54,12 @@ def test_agreement_index_test_is_in_the_snapshot_of_each_pair(survey):
     assert _view(tables, "stated_sector")["agreement_index"] is None
 
 
+def test_agreement_index_test_comes_with_the_permutation_tests_only(survey):
+    # Its read is every answer grouped by respondent: a snapshot without draws skips both.
+    tables = snapshots.snapshot_create(survey=_panel(survey), permutations=0).tables
+    assert _view(tables, "agi_lab_vs_rest")["agreement_index"] is None
+
+
 def test_agreement_index_test_is_reproducible_from_the_fingerprint(survey):
     _panel(survey)
     first = snapshots.snapshot_create(survey=survey).tables

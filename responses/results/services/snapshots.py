@@ -67,10 +67,11 @@ def snapshot_create(
     from the answers first when they no longer match the submitted responses (a deletion),
     or always with `rebuild`: the manual recompute, exact and slower. The beat's refresh
     reads the kept counts. `permutations`: draws of each permutation test (None: the
-    default, analysis.inference.PERMUTATIONS; 0 leaves their p-values out; the benchmark
-    times them apart); `order_effects`: read every answer with the position it was shown at,
-    a cost like a recount's (about 5 s at 5M answers), so only the manual recompute and
-    `compute_results` ask for it; otherwise the latest snapshot's order-effects table is
+    default, analysis.inference.PERMUTATIONS; 0 leaves them out, and the respondent-level
+    test of the agreement index with them; the benchmark times them apart);
+    `order_effects`: read every answer with the position it was shown at, a cost like a
+    recount's (about 2.5 s at 5M answers), so only the manual recompute and
+    `compute_results --recount` ask for it; otherwise the latest snapshot's order-effects table is
     carried over, with the time it was computed (`order_computed_at`)."""
     # pandas and scipy load where computed, not at start-up, and while the database works:
     # each read makes its DataFrame after its query, and the first to do so waits for the
@@ -78,7 +79,10 @@ def snapshot_create(
     # read first.
     loading = _analysis_prefetch()
     progress = progress or (lambda percent: None)
-    agreement = agreement_indices(survey_id=survey.pk)
+    # The respondent-level test is a permutation test too, and its read (every answer,
+    # grouped by respondent) the costliest of the refresh: it comes with the draws.
+    tested = permutations is None or permutations > 0
+    agreement = agreement_indices(survey_id=survey.pk) if tested else None
     answers, sizes = count_tables_checked(survey=survey, rebuild=rebuild)
     order = selectors.order_counts(survey_id=survey.pk) if order_effects else None
     previous = None if order_effects else selectors.snapshot_latest(survey=survey)
