@@ -458,7 +458,8 @@ def report(figures: dict, respondents: int) -> str:
         f"| full results with intervals, consensus and group tables, database → stored snapshot (kept counts) | {f['full_seconds']:.3f} s | < 3 s |",  # noqa: E501
         f"| full / bare | {ratio:.2f}× | ≤ 2× |",
         f"| permutation tests, a separate step: {f['permutation_tests']} tests × "
-        f"{f['permutation_draws']} random tables | {f['permutation_seconds']:.3f} s | |",
+        f"{f['permutation_draws']} random tables, and the respondent-level test of the "
+        f"agreement index with its read of every answer | {f['permutation_seconds']:.3f} s | |",
         f"| order effects, a separate step (every answer with its position) | "
         f"{f['order_seconds']:.3f} s | |",
         f"| full results: peak Python allocations (tracemalloc, a run of its own) | {f['tracemalloc_peak_mb']:.1f} MB | |",  # noqa: E501
