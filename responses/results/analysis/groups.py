@@ -86,17 +86,18 @@ def _shown_groups(name: str, sizes: pd.DataFrame, min_size: int, withheld: dict)
     ]
 
 
-def _permutation_tests(cube: np.ndarray, fingerprint: str, name: str, ids, permutations: int):
+def _permutation_tests(cube: np.ndarray, fingerprint: str, name: str, numbers, permutations: int):
     """Per statement: the permutation p of the scale's distribution (DK out) and of DK.
     Each statement draws from a generator of its own (the fingerprint, the grouping, the
-    statement), so its p-values depend on its own answers only and the statements can be
-    tested in threads: numpy releases the GIL while it draws, which is nearly all of the
-    time (bench/RESULTS.md)."""
+    statement's number, as the fingerprint has it: the same on every database), so its
+    p-values depend on its own answers only and the statements can be tested in threads:
+    numpy releases the GIL while it draws, which is nearly all of the time
+    (bench/RESULTS.md)."""
     if not permutations or cube.shape[0] < 2:
         return [None] * cube.shape[1], [None] * cube.shape[1]
 
     def tests(i: int) -> tuple:
-        rng = seeded_rng(fingerprint, name, ids[i])
+        rng = seeded_rng(fingerprint, name, numbers[i])
         table = cube[:, i, :]
         known = np.stack([table[:, :5].sum(axis=1), table[:, 5]], axis=1)
         return (
@@ -131,7 +132,8 @@ def group_view(
         first, second = cube[keys.index(pair[0]), :, :5], cube[keys.index(pair[1]), :, :5]
         tests["mann_whitney"] = mann_whitney_many(first, second)
         tests["mean_difference"] = mean_difference_many(first, second)
-    scale_p, dk_p = _permutation_tests(cube, fingerprint, name, ids, permutations)
+    numbers = [statement["number"] for statement in statements]
+    scale_p, dk_p = _permutation_tests(cube, fingerprint, name, numbers, permutations)
     rows = []
     for i, statement in enumerate(statements):
         row = _group_row(i, statement, keys, figures, tests)
