@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from responses.fieldwork.services.lifecycle import survey_create
 from responses.models import Invitation, Response
-from responses.results.exports import codebook, labelled, registry, respondents, writers
+from responses.results.exports import codebook, registry, respondents, writers
 from responses.results.services.counts import answers_group, counts_rebuild
 from responses.results.services.snapshots import snapshot_create
 from statements.models import Statement, StatementTranslation
@@ -132,7 +132,7 @@ def test_xlsx_has_a_frozen_header_and_a_variables_sheet(rich_survey):
 
 def test_sav_has_variable_and_value_labels_and_user_missing(rich_survey, tmp_path):
     path = tmp_path / "out.sav"
-    path.write_bytes(labelled.sav_bytes(rich_survey))
+    path.write_bytes(registry.export_bytes(key="sav", survey=rich_survey))
     frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
     labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
     title = Statement.objects.get(number=1).title
@@ -152,7 +152,7 @@ def test_sav_has_variable_and_value_labels_and_user_missing(rich_survey, tmp_pat
 
 def test_dta_keeps_dont_know_as_extended_missing(rich_survey, tmp_path):
     path = tmp_path / "out.dta"
-    path.write_bytes(labelled.dta_bytes(rich_survey))
+    path.write_bytes(registry.export_bytes(key="dta", survey=rich_survey))
     frame, meta = pyreadstat.read_dta(str(path), user_missing=True)
     person = first_respondent(rich_survey)
     row = frame[frame["respondent"] == person.pseudonym].iloc[0]
@@ -165,7 +165,7 @@ def test_dta_keeps_dont_know_as_extended_missing(rich_survey, tmp_path):
 @pytest.mark.parametrize(("fmt", "shown_as"), [("sav", "DATETIME"), ("dta", "%tc")])
 def test_labelled_files_keep_times_as_date_times_in_utc(rich_survey, tmp_path, fmt, shown_as):
     path = tmp_path / f"out.{fmt}"
-    path.write_bytes((labelled.sav_bytes if fmt == "sav" else labelled.dta_bytes)(rich_survey))
+    path.write_bytes(registry.export_bytes(key=fmt, survey=rich_survey))
     frame, meta = (pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta)(str(path))
     person = first_respondent(rich_survey)
     row = frame[frame["respondent"] == person.pseudonym].iloc[0]

@@ -120,8 +120,7 @@ def group_view(
         withheld = withheld_by_grouping(sizes, min_size)[name]
     shown = _shown_groups(name, sizes, min_size, withheld)
     keys = [group["key"] for group in shown]
-    ids = [statement["id"] for statement in statements]
-    cube = _cube(answers, name, keys, ids)
+    cube = _cube(answers, name, keys, [statement["id"] for statement in statements])
     shape = (len(keys), len(statements))
     figures = {k: v.reshape(shape) for k, v in statistics(cube.reshape(-1, 6)).items()}
     tests = {"chi_square": chi_square_many(cube[:, :, :5].transpose(1, 0, 2))}

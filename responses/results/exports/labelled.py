@@ -4,7 +4,7 @@ Every column carries its label (a statement's: its number and title) and the ans
 their value labels, -2..2 and -88 "I don't know". SPSS keeps -88 as a user-missing value;
 Stata as the extended missing value .a, labelled "I don't know". Not answered is blank
 (system-missing) in both. Times are date-times in UTC. The methods room's replication bundle
-takes these as pieces of bytes (`sav_chunks`, `dta_chunks`) or writes them to a file
+takes these as pieces of bytes (`labelled_chunks`) or writes them to a file
 (`labelled_write`).
 """
 
@@ -152,8 +152,9 @@ def labelled_write(
     )
 
 
-def _chunks(survey, fmt: str, include_test: bool, study: bool = False):
-    """The file in pieces of a megabyte, read back from a temporary file, so that neither
+def labelled_chunks(survey, *, fmt: str, include_test: bool = False, study: bool = False):
+    """The survey's wide file (with `study`, across the rounds) as SPSS (`fmt` "sav") or
+    Stata ("dta"), in pieces of a megabyte read back from a temporary file, so that neither
     the frame and the file nor the whole file are ever held at once."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"export.{fmt}"
@@ -161,27 +162,3 @@ def _chunks(survey, fmt: str, include_test: bool, study: bool = False):
         with path.open("rb") as stream:
             while piece := stream.read(CHUNK_BYTES):
                 yield piece
-
-
-def sav_chunks(survey, *, include_test: bool = False):
-    return _chunks(survey, SAV, include_test)
-
-
-def dta_chunks(survey, *, include_test: bool = False):
-    return _chunks(survey, DTA, include_test)
-
-
-def study_sav_chunks(survey, *, include_test: bool = False):
-    return _chunks(survey, SAV, include_test, study=True)
-
-
-def study_dta_chunks(survey, *, include_test: bool = False):
-    return _chunks(survey, DTA, include_test, study=True)
-
-
-def sav_bytes(survey, *, include_test: bool = False) -> bytes:
-    return b"".join(sav_chunks(survey, include_test=include_test))
-
-
-def dta_bytes(survey, *, include_test: bool = False) -> bytes:
-    return b"".join(dta_chunks(survey, include_test=include_test))

@@ -100,11 +100,11 @@ EXPORTERS = {
         ),
         Exporter(
             "sav", "Responses, wide, SPSS (labelled)", "responses.sav", SAV, False,
-            labelled.sav_chunks,
+            partial(labelled.labelled_chunks, fmt=labelled.SAV),
         ),
         Exporter(
             "dta", "Responses, wide, Stata (labelled)", "responses.dta", DTA, False,
-            labelled.dta_chunks,
+            partial(labelled.labelled_chunks, fmt=labelled.DTA),
         ),
         # A Delphi study across its rounds (outside a study, the one round).
         Exporter(
@@ -113,11 +113,13 @@ EXPORTERS = {
         ),
         Exporter(
             "wide_rounds-sav", "Responses across rounds, wide, SPSS (labelled)",
-            "responses-wide-rounds.sav", SAV, False, labelled.study_sav_chunks,
+            "responses-wide-rounds.sav", SAV, False,
+            partial(labelled.labelled_chunks, fmt=labelled.SAV, study=True),
         ),
         Exporter(
             "wide_rounds-dta", "Responses across rounds, wide, Stata (labelled)",
-            "responses-wide-rounds.dta", DTA, False, labelled.study_dta_chunks,
+            "responses-wide-rounds.dta", DTA, False,
+            partial(labelled.labelled_chunks, fmt=labelled.DTA, study=True),
         ),
         Exporter(
             "feedback", "Feedback each expert saw, and the answer after it, CSV",

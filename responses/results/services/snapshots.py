@@ -75,12 +75,11 @@ def snapshot_create(
     carried over, with the time it was computed (`order_computed_at`)."""
     # pandas and scipy load where computed, not at start-up, and while the database works:
     # each read makes its DataFrame after its query, and the first to do so waits for the
-    # import, so the longest query of the refresh (every answer, grouped by respondent) is
-    # read first.
+    # import, so the refresh's longest query goes first: the respondent-level test's read of
+    # every answer, grouped by respondent. That test is a permutation test too, so it comes
+    # with the draws.
     loading = _analysis_prefetch()
     progress = progress or (lambda percent: None)
-    # The respondent-level test is a permutation test too, and its read (every answer,
-    # grouped by respondent) the costliest of the refresh: it comes with the draws.
     tested = permutations is None or permutations > 0
     agreement = agreement_indices(survey_id=survey.pk) if tested else None
     answers, sizes = count_tables_checked(survey=survey, rebuild=rebuild)
